@@ -1,0 +1,48 @@
+"""Sutasoma Kiosk: the web app, checkout, device agent, worker and CLI (DESIGN §2-3).
+
+``create_app`` only wires (STYLE habit 6): settings, database, auth, blueprints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from kiosk.settings import Settings, load_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    settings: Settings = load_settings(**(test_config or {}))
+    app = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "testing",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions["kiosk.settings"] = settings
+
+    from kiosk import auth, db
+    from kiosk.auth.access import check_declared
+    from kiosk.auth.passwords import PasswordHasher
+    from kiosk.views import auth as auth_views
+    from kiosk.views import home
+
+    db.init_app(app, settings.database_url)
+    app.extensions["kiosk.hasher"] = PasswordHasher(settings.password_time_cost, settings.password_memory_kib)
+    CSRFProtect(app)
+    auth.init_app(app)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(home.bp)
+    check_declared(app)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    s: Settings = app.extensions["kiosk.settings"]
+    return s

@@ -1,0 +1,141 @@
+"""Access control on every route, fail-closed.
+
+Each view declares who may call it with ``@access(Role.X, ...)`` or ``@access(PUBLIC)``. At start-up
+``check_declared`` refuses an app with an undeclared endpoint, and ``before_request`` enforces the
+declaration: anonymous -> login page (HTML) or 401 envelope (``/api/``); wrong role -> 403.
+Machines authenticate with ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, current_user
+
+from kiosk.db import db_session
+from kiosk.models import ApiToken, Role, User
+
+PUBLIC = "public"
+F = TypeVar("F", bound=Callable[..., Any])
+_ATTR = "_kiosk_access"
+
+
+def access(*who: Role | str) -> Callable[[F], F]:
+    """Declare the roles allowed on a view (or ``PUBLIC``)."""
+    if not who:
+        raise ValueError("access() needs PUBLIC or at least one role")
+    if PUBLIC in who and len(who) > 1:
+        raise ValueError("PUBLIC cannot be combined with roles")
+    allowed = frozenset(w if w == PUBLIC else Role(w) for w in who)
+
+    def mark(view: F) -> F:
+        setattr(view, _ATTR, allowed)
+        return view
+
+    return mark
+
+
+def declared(view: Callable[..., Any]) -> frozenset[Any] | None:
+    found: frozenset[Any] | None = getattr(view, _ATTR, None)
+    # class-based views keep the declaration on the class
+    if found is None and hasattr(view, "view_class"):
+        found = getattr(view.view_class, _ATTR, None)
+    return found
+
+
+@dataclass(frozen=True)
+class MachinePrincipal:
+    """The caller behind a bearer token, in Flask-Login's user protocol."""
+
+    token_id: uuid.UUID
+    name: str
+    role: Role
+    kiosk_code: str | None
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return f"token:{self.token_id}"
+
+    @property
+    def username(self) -> str:
+        return f"token:{self.name}"
+
+
+def _load_user(user_id: str) -> User | None:
+    kind, _, raw = user_id.partition(":")
+    if kind != "user":
+        return None
+    try:
+        uid = uuid.UUID(raw)
+    except ValueError:
+        return None
+    user = db_session().get(User, uid)
+    return user if user is not None and user.active else None
+
+
+def _load_from_request(req: Any) -> MachinePrincipal | None:
+    from kiosk.auth.service import token_principal
+
+    header = req.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        return None
+    row: ApiToken | None = token_principal(db_session(), secret.strip())
+    if row is None:
+        return None
+    return MachinePrincipal(row.id, row.name, row.role, row.kiosk_code)
+
+
+def _enforce() -> ResponseReturnValue | None:
+    from flask import current_app
+
+    if request.endpoint is None:
+        return None  # 404/405 follow
+    view = current_app.view_functions.get(request.endpoint)
+    allowed = declared(view) if view is not None else None
+    if allowed is None:
+        if request.endpoint == "static":
+            return None
+        return _deny(403, "route_undeclared", "Akses ditolak.", "Access denied.")
+    if PUBLIC in allowed:
+        return None
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            return _deny(401, "unauthenticated", "Silakan masuk terlebih dahulu.", "Please log in first.")
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+    if current_user.role not in allowed:
+        return _deny(403, "forbidden", "Peran Anda tidak diizinkan di sini.", "Your role is not allowed here.")
+    return None
+
+
+def _deny(status: int, code: str, message_id: str, message_en: str) -> ResponseReturnValue:
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        body = {"error": {"code": code, "message": message_en, "message_id": message_id}}
+        return jsonify(body), status
+    from flask import render_template
+
+    return render_template("error.html", status=status, message_id=message_id, message_en=message_en), status
+
+
+def check_declared(app: Flask) -> None:
+    """Refuse to start with a route that does not say who may use it."""
+    missing = sorted(ep for ep, view in app.view_functions.items() if ep != "static" and declared(view) is None)
+    if missing:
+        raise RuntimeError(f"routes without an @access declaration: {', '.join(missing)}")
+
+
+def init_app(app: Flask) -> None:
+    manager = LoginManager()
+    manager.login_view = "auth.login"
+    manager.session_protection = "strong"
+    manager.user_loader(_load_user)
+    manager.request_loader(_load_from_request)
+    manager.init_app(app)
+    app.before_request(_enforce)
