@@ -15,6 +15,7 @@ package            metadata                      versions
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -26,9 +27,15 @@ from alembic.script import ScriptDirectory
 
 _ROOT = Path(__file__).resolve().parent.parent
 
-# (metadata module, versions directory relative to the project root)
-SCHEMAS: tuple[tuple[str, str], ...] = (
+# (metadata module, versions directory relative to the project root), in dependency order.
+# A package appears here once it has tables.
+_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("ledger.schema", "ledger/migrations"),
+    ("fertilizer.schema", "fertilizer/migrations"),
     ("kiosk.models", "kiosk/migrations/versions"),
+)
+SCHEMAS: tuple[tuple[str, str], ...] = tuple(
+    (mod, d) for mod, d in _CANDIDATES if importlib.util.find_spec(mod) is not None and (_ROOT / d).is_dir()
 )
 
 

@@ -1,19 +1,19 @@
 """The ``kiosk`` command: Flask's CLI group plus the project's commands.
 
-``kiosk db upgrade`` · ``kiosk user add|disable|list`` · ``kiosk token create`` · ``kiosk demo``
+Each module ``kiosk/cli/<area>.py`` lists its click commands or groups in ``COMMANDS``; they are
+added here in module-name order (``kiosk db``, ``kiosk user``, ``kiosk token``, ``kiosk demo``, ...).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
 import click
 from flask.cli import FlaskGroup
 
 from kiosk import create_app
-from kiosk.cli.db import db_group
-from kiosk.cli.demo import demo_command
-from kiosk.cli.users import token_group, user_group
 from kiosk.settings import ConfigError
 
 
@@ -25,11 +25,11 @@ def _make_app() -> object:
         sys.exit(2)
 
 
-cli = FlaskGroup(create_app=_make_app, add_version_option=False, help=__doc__)
-cli.add_command(db_group)
-cli.add_command(user_group)
-cli.add_command(token_group)
-cli.add_command(demo_command)
+cli = FlaskGroup(create_app=_make_app, add_version_option=False, help="Sutasoma Kiosk command line.")
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    for _command in getattr(importlib.import_module(f"{__name__}.{_info.name}"), "COMMANDS", ()):
+        cli.add_command(_command)
 
 
 def main() -> None:

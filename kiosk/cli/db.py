@@ -35,3 +35,4 @@ def current() -> None:
     click.echo(f"newest:   {', '.join(sorted(want))}")
     if have != want:
         click.echo("run `kiosk db upgrade`")
+COMMANDS = [db_group]

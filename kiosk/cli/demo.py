@@ -17,3 +17,4 @@ from kiosk.demo import run_demo
 def demo_command(data_dir: Path, port: int, fresh: bool) -> None:
     """Run the demo (every device emulated). Ctrl-C stops everything it started."""
     run_demo(data_dir.resolve(), port=port, fresh=fresh)
+COMMANDS = [demo_command]

@@ -94,3 +94,4 @@ def create(name: str, role: str, kiosk_code: str | None) -> None:
             _fail(exc)
             return
     click.echo(secret)
+COMMANDS = [user_group, token_group]
