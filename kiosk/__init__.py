@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_wtf import CSRFProtect
-
 from kiosk.settings import Settings, load_settings
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    settings: Settings = load_settings(**(test_config or {}))
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """The web app; ``overrides`` replace settings from the environment (tests, demo, CLI)."""
+    settings: Settings = load_settings(**(overrides or {}))
     app = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=True)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -33,9 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from kiosk.views import auth as auth_views
     from kiosk.views import home
 
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, pool=settings.database_pool)
     app.extensions["kiosk.hasher"] = PasswordHasher(settings.password_time_cost, settings.password_memory_kib)
-    CSRFProtect(app)
     auth.init_app(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from ledger.storage import create_engine
 
@@ -23,13 +24,13 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def connect(cls, url: str) -> "Database":
-        engine = create_engine(url)
+    def connect(cls, url: str, *, pool: bool = True) -> "Database":
+        engine = create_engine(url) if pool else create_engine(url, poolclass=NullPool)
         return cls(engine, sessionmaker(engine, expire_on_commit=False))
 
 
-def init_app(app: Flask, url: str) -> None:
-    app.extensions[_EXT] = Database.connect(url)
+def init_app(app: Flask, url: str, *, pool: bool = True) -> None:
+    app.extensions[_EXT] = Database.connect(url, pool=pool)
     app.teardown_appcontext(_close_session)
 
 

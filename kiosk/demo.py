@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.serving import run_simple
 
 from kiosk import create_app, migrate
 from kiosk.auth import create_user
@@ -62,4 +63,4 @@ def run_demo(data_dir: Path, *, port: int, fresh: bool) -> None:
     for item in NOT_YET:
         click.echo(f"  - {item}")
     click.echo(f"demo: open http://127.0.0.1:{port}/  (Ctrl-C stops)")
-    app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
+    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)

@@ -38,6 +38,8 @@ class Settings:
     password_memory_kib: int = _env("KIOSK_PASSWORD_MEMORY_KIB", 65536)
     session_cookie_secure: bool = _env("KIOSK_SESSION_COOKIE_SECURE", False)
     timezone: str = _env("KIOSK_TIMEZONE", "Asia/Makassar")
+    # Pooled connections for long-running processes; one-shot CLI commands connect per use.
+    database_pool: bool = _env("KIOSK_DATABASE_POOL", True)
 
     @property
     def production(self) -> bool:

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask, Request, Response, current_app, jsonify, redirect, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user
+from flask_wtf import CSRFProtect
 
 from kiosk.db import db_session
 from kiosk.models import ApiToken, Role, User
@@ -80,22 +82,41 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+def bearer_secret(req: Any) -> str | None:
+    """The bearer token of a request, if it carries one."""
+    scheme, _, secret = req.headers.get("Authorization", "").partition(" ")
+    secret = secret.strip()
+    return secret if scheme.lower() == "bearer" and secret else None
+
+
+class BearerAwareSessionInterface(SecureCookieSessionInterface):
+    """Machines authenticate per request: a bearer request neither reads nor writes a cookie session,
+    so it cannot ride on a browser session and needs no CSRF token (it has no ambient credential)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if bearer_secret(request) is not None:
+            return self.session_class()  # in memory for this request only; never saved
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if bearer_secret(request) is not None:
+            return
+        super().save_session(app, session, response)
+
+
 def _load_from_request(req: Any) -> MachinePrincipal | None:
     from kiosk.auth.service import token_principal
 
-    header = req.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret:
+    secret = bearer_secret(req)
+    if secret is None:
         return None
-    row: ApiToken | None = token_principal(db_session(), secret.strip())
+    row: ApiToken | None = token_principal(db_session(), secret)
     if row is None:
         return None
     return MachinePrincipal(row.id, row.name, row.role, row.kiosk_code)
 
 
 def _enforce() -> ResponseReturnValue | None:
-    from flask import current_app
-
     if request.endpoint is None:
         return None  # 404/405 follow
     view = current_app.view_functions.get(request.endpoint)
@@ -131,7 +152,20 @@ def check_declared(app: Flask) -> None:
         raise RuntimeError(f"routes without an @access declaration: {', '.join(missing)}")
 
 
+def _csrf_unless_bearer() -> None:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and bearer_secret(request) is None:
+        csrf: CSRFProtect = current_app.extensions["csrf"]
+        csrf.protect()
+
+
 def init_app(app: Flask) -> None:
+    """Sessions, CSRF (every cookie-authenticated write), login, and the access check."""
+    app.session_interface = BearerAwareSessionInterface()
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    CSRFProtect(app)
+    app.before_request(_csrf_unless_bearer)
     manager = LoginManager()
     manager.login_view = "auth.login"
     manager.session_protection = "strong"

@@ -19,7 +19,7 @@ from kiosk.settings import ConfigError
 
 def _make_app() -> object:
     try:
-        return create_app()
+        return create_app({"database_pool": False})
     except ConfigError as exc:
         click.echo(f"kiosk: configuration error: {exc}", err=True)
         sys.exit(2)
@@ -27,7 +27,7 @@ def _make_app() -> object:
 
 cli = FlaskGroup(create_app=_make_app, add_version_option=False, help="Sutasoma Kiosk command line.")
 
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+for _info in sorted((m for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")), key=lambda m: m.name):
     for _command in getattr(importlib.import_module(f"{__name__}.{_info.name}"), "COMMANDS", ()):
         cli.add_command(_command)
 

@@ -1,0 +1,98 @@
+"""The `kiosk` command line, against real databases."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {
+        "DATABASE_URL": db_url,
+        "KIOSK_INSTANCE_PATH": str(tmp_path),
+        "KIOSK_ENV": "testing",
+        "KIOSK_PASSWORD_TIME_COST": "1",
+        "KIOSK_PASSWORD_MEMORY_KIB": "256",
+    }
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    return values
+
+
+def test_user_add_list_disable(env: dict[str, str]) -> None:
+    runner = CliRunner()
+    r = runner.invoke(cli, ["user", "add", "budi", "--role", "operator", "--kiosk", "KIOS-001", "--password-stdin"],
+                      input="a long enough password\n")
+    assert r.exit_code == 0, r.output
+    assert "added budi (operator, kiosk KIOS-001)" in r.output
+    assert "a long enough password" not in r.output
+    r = runner.invoke(cli, ["user", "add", "budi2", "--role", "operator", "--password-stdin"], input="a long enough password\n")
+    assert r.exit_code == 1 and "kiosk" in r.output
+    r = runner.invoke(cli, ["user", "list"])
+    assert "budi" in r.output and "active" in r.output
+    r = runner.invoke(cli, ["user", "disable", "budi"])
+    assert r.exit_code == 0
+    assert "disabled" in runner.invoke(cli, ["user", "list"]).output
+    assert runner.invoke(cli, ["user", "disable", "nobody"]).exit_code == 1
+
+
+def test_token_create_prints_secret_once(env: dict[str, str]) -> None:
+    runner = CliRunner()
+    r = runner.invoke(cli, ["token", "create", "agent-1", "--role", "agent", "--kiosk", "KIOS-001"])
+    assert r.exit_code == 0 and r.output.startswith("skt_")
+    assert runner.invoke(cli, ["token", "create", "agent-1", "--role", "agent"]).exit_code == 1
+
+
+def test_db_current_reports_at_head(env: dict[str, str]) -> None:
+    r = CliRunner().invoke(cli, ["db", "current"])
+    assert r.exit_code == 0 and "run `kiosk db upgrade`" not in r.output
+
+
+def test_production_without_secret_exits_with_message(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    environ.update(KIOSK_ENV="production", KIOSK_INSTANCE_PATH=str(tmp_path))
+    r = subprocess.run([sys.executable, "-m", "kiosk.cli", "user", "list"], env=environ, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 2
+    assert "configuration error" in r.stderr and "SECRET_KEY" in r.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.mark.slow
+def test_demo_serves_a_login_page(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/kiosk"), "demo", "--data", str(tmp_path / "demo"), "--port", str(port)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert page.status_code == 200 and "Masuk" in page.text
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    assert "admin" in output and "not there yet" in output
