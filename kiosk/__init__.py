@@ -26,17 +26,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["kiosk.settings"] = settings
 
-    from kiosk import auth, db
+    from kiosk import auth, db, i18n
     from kiosk.auth.access import check_declared
     from kiosk.auth.passwords import PasswordHasher
     from kiosk.views import auth as auth_views
-    from kiosk.views import home
+    from kiosk.views import home, lang
 
     db.init_app(app, settings.database_url, pool=settings.database_pool)
     app.extensions["kiosk.hasher"] = PasswordHasher(settings.password_time_cost, settings.password_memory_kib)
     auth.init_app(app)
+    i18n.init_app(app, settings.instance_path)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(lang.bp)
     check_declared(app)
     return app
 

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -18,11 +20,11 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Nama pengguna / Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Kata sandi / Password", validators=[DataRequired(), Length(max=256)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site relative paths; anything else goes home (no open redirect)."""
     if not target:
         return url_for("home.index")
@@ -42,8 +44,8 @@ def login() -> ResponseReturnValue:
             user = authenticate(session, current_app.extensions["kiosk.hasher"], form.username.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        flash("Nama pengguna atau kata sandi salah. / Wrong username or password.", "error")
+            return redirect(safe_next(request.args.get("next")))
+        flash(_("Wrong username or password."), "error")
         return render_template("login.html", form=form), 401
     return render_template("login.html", form=form)
 
