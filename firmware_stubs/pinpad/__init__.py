@@ -1,0 +1,1 @@
+"""Emulated serial PIN pad (DESIGN §7) on one end of a pty pair; see docs/card.md."""

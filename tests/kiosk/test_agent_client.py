@@ -1,0 +1,99 @@
+"""The web side's agent client and settings, without devices: error envelopes become the same
+CardErrors, a dead agent is AgentUnavailable, and the settings refuse what they must."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from card_reader import NoCard, WrongPin
+from card_reader.errors import CardError, error_from_dict
+from kiosk.agent.client import AgentClient
+from kiosk.agent.config import load_agent_settings, load_link_settings
+from kiosk.agent.errors import AgentRefused, AgentUnavailable
+from kiosk.cli.agent import agent_group
+from kiosk.settings import ConfigError
+
+TOKEN = "t" * 40
+
+
+def client_for(handler: Any) -> AgentClient:
+    return AgentClient("http://agent.test", TOKEN, transport=httpx.MockTransport(handler))
+
+
+def test_error_envelopes_become_card_errors() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        if request.url.path == "/v1/card/read":
+            return httpx.Response(409, json={"error": NoCard().to_dict()})
+        return httpx.Response(200, json={"operation": "x", "state": "failed", "result": None,
+                                         "error": WrongPin(1).to_dict()})
+
+    with client_for(handler) as client:
+        with pytest.raises(NoCard):
+            client.read_card(bytes(16))
+        with pytest.raises(WrongPin) as err:
+            client.wait_pin("x", 1)
+        assert err.value.fields == {"tries_left": 1} and "Sisa percobaan: 1" in err.value.message_id
+
+
+@pytest.mark.parametrize("response", [
+    httpx.Response(502, text="<html>bad gateway</html>"),
+    httpx.Response(500, json=["not", "an", "envelope"]),
+    httpx.Response(200, json={"insertion": 1, "records": ["zz", "00", "00"], "card_check": {"atc": 1, "signature": ""}}),
+    httpx.Response(200, json={"insertion": 1}),
+])
+def test_unexpected_answers_are_card_errors(response: httpx.Response) -> None:
+    with client_for(lambda _r: response) as client, pytest.raises(CardError):
+        client.read_card(bytes(16))
+
+
+def test_dead_agent_is_unavailable() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with AgentClient(f"http://127.0.0.1:{port}", TOKEN, timeout_s=1) as client, pytest.raises(AgentUnavailable) as err:
+        client.status()
+    assert "kiosk agent run" in err.value.message_en and err.value.message_id
+
+
+def test_error_round_trip() -> None:
+    for error in (NoCard(), WrongPin(2), AgentRefused(field="x"), AgentUnavailable()):
+        again = error_from_dict(json.loads(json.dumps(error.to_dict())))
+        assert type(again) is type(error) and again.fields == error.fields
+    assert error_from_dict({"code": "never-heard-of"}).code == "card_error"
+    assert error_from_dict("nonsense").code == "malformed_answer"
+
+
+def test_agent_settings(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    settings = load_agent_settings({"KIOSK_AGENT_TOKEN_FILE": str(token_file), "KIOSK_AGENT_READER": "Virtual PCD 00 01",
+                                    "KIOSK_AGENT_PINPAD": "/dev/ttyUSB0"})
+    assert (settings.token, settings.host, settings.port, settings.reader) == (TOKEN, "127.0.0.1", 8765, "Virtual PCD 00 01")
+    assert TOKEN not in repr(settings)
+    for env in ({}, {"KIOSK_AGENT_TOKEN": "short"}, {"KIOSK_AGENT_TOKEN_FILE": str(tmp_path / "missing")},
+                {"KIOSK_AGENT_TOKEN": TOKEN, "KIOSK_AGENT_LISTEN": "0.0.0.0:8765"},
+                {"KIOSK_AGENT_TOKEN": TOKEN, "KIOSK_AGENT_LISTEN": "nonsense"},
+                {"KIOSK_AGENT_TOKEN": TOKEN, "KIOSK_AGENT_PINPAD_BAUD": "fast"}):
+        with pytest.raises(ConfigError):
+            load_agent_settings(env)
+    link = load_link_settings({"KIOSK_AGENT_TOKEN": TOKEN, "KIOSK_KEYS_DIR": str(tmp_path)})
+    assert link.url == "http://127.0.0.1:8765" and link.issuer_keys_dir == tmp_path / "issuers"
+
+
+def test_token_command(tmp_path: Path) -> None:
+    out = tmp_path / "agent.token"
+    result = CliRunner().invoke(agent_group, ["token", "--out", str(out)])
+    assert result.exit_code == 0 and out.stat().st_mode & 0o777 == 0o600
+    token = out.read_text().strip()
+    assert len(token) >= 32 and token not in result.output
+    assert CliRunner().invoke(agent_group, ["token", "--out", str(out)]).exit_code != 0
+    refused = CliRunner().invoke(agent_group, ["run"], env={"KIOSK_AGENT_TOKEN": "", "KIOSK_AGENT_TOKEN_FILE": ""})
+    assert refused.exit_code == 2 and "token" in refused.output
