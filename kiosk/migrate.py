@@ -5,7 +5,7 @@ package            metadata                      versions
 =================  ============================  ==========================
 ``ledger``         ``ledger.schema.metadata``    ``ledger/migrations/``
 ``fertilizer``     ``fertilizer.schema.metadata`` ``fertilizer/migrations/``
-``kiosk``          ``kiosk.models.metadata``     ``kiosk/migrations/versions/``
+``kiosk``          ``kiosk.schema.metadata``     ``kiosk/migrations/versions/``
 =================  ============================  ==========================
 
 ``upgrade(url)`` brings a database to every head. The environment script is
@@ -32,7 +32,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 _CANDIDATES: tuple[tuple[str, str], ...] = (
     ("ledger.schema", "ledger/migrations"),
     ("fertilizer.schema", "fertilizer/migrations"),
-    ("kiosk.models", "kiosk/migrations/versions"),
+    ("kiosk.schema", "kiosk/migrations/versions"),
 )
 SCHEMAS: tuple[tuple[str, str], ...] = tuple(
     (mod, d) for mod, d in _CANDIDATES if importlib.util.find_spec(mod) is not None and (_ROOT / d).is_dir()
