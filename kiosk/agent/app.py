@@ -2,12 +2,13 @@
 ``{"error": {"code", "message_id", "message_en", "fields"}}`` — a CardError's own dict.
 
 =====================================  =====================================================
-``GET  /v1/status``                    pcscd, reader, card, PIN pad (and printer) status
+``GET  /v1/status``                    pcscd, reader, card, PIN pad and printer (with its queue) status
 ``GET  /v1/card/events?after=N&wait=S`` card events newer than cursor N (long-poll ≤ 25 s)
 ``POST /v1/card/read``                 {challenge}: raw records + card-check signature
 ``POST /v1/pin``                       {insertion, challenge, amount, prompt, timeout_s}: 202 + id
 ``GET  /v1/pin/<id>``                  the PIN operation: pending | done {atc, signature} | failed
 ``POST /v1/pinpad/display``            {text}: show text on the PIN pad
+``/v1/print...``                       receipts: see :mod:`kiosk.agent.print_api`
 =====================================  =====================================================
 """
 
@@ -26,8 +27,12 @@ from card_reader.protocol.card import CHALLENGE_LENGTH
 from kiosk.agent.devices import Devices
 from kiosk.agent.errors import AgentRefused
 from kiosk.agent.operations import PinOperations, PinRequest
+from kiosk.agent.print_api import bp as print_bp
+from kiosk.agent.print_api import receipt_error
+from kiosk.receipts.errors import ReceiptError
 
 MAX_WAIT_S = 25.0
+MAX_BODY_BYTES = 256 * 1024  # a receipt is about 2 kB of JSON
 STATUS_BY_CODE = {
     "no_card": 409, "card_removed": 409, "device_busy": 409,
     "reader_unavailable": 503, "pinpad_unavailable": 503,
@@ -169,10 +174,13 @@ def _check_token() -> ResponseReturnValue | None:
 
 def create_agent_app(devices: Devices, token: str, max_pin_timeout_s: int = 120) -> Flask:
     app = Flask("kiosk.agent")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["kiosk.agent"] = (devices, PinOperations(devices.reader, devices.pinpad), max_pin_timeout_s)
     app.extensions["kiosk.agent.token"] = hashlib.sha256(token.encode("utf-8")).digest()
     app.before_request(_check_token)
     app.register_error_handler(CardError, _card_error)
+    app.register_error_handler(ReceiptError, receipt_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(bp)
+    app.register_blueprint(print_bp)
     return app

@@ -3,7 +3,11 @@
 Environment variables (defaults in brackets). Agent process:
 ``KIOSK_AGENT_LISTEN`` [127.0.0.1:8765], ``KIOSK_AGENT_TOKEN`` or ``KIOSK_AGENT_TOKEN_FILE``
 (required), ``KIOSK_AGENT_READER`` [0: the first reader; or a reader name],
-``KIOSK_AGENT_PINPAD`` [none: no PIN pad], ``KIOSK_AGENT_PINPAD_BAUD`` [9600].
+``KIOSK_AGENT_PINPAD`` [none: no PIN pad], ``KIOSK_AGENT_PINPAD_BAUD`` [9600]; the printer's
+``KIOSK_PRINTER`` [none], ``KIOSK_PRINTER_BAUD``, ``KIOSK_PRINTER_WIDTH``, ``KIOSK_PRINTER_WRITE_TIMEOUT_S``
+and ``KIOSK_PRINT_QUEUE_DIR`` [<KIOSK_INSTANCE_PATH or ./instance>/print-queue] (kiosk/receipts/config.py),
+``KIOSK_PRINT_RETRY_S`` [2: how often queued receipts are retried] and ``KIOSK_PRINT_KEEP_DAYS``
+[30: printed jobs and their idempotency keys are forgotten after this].
 Web side: ``KIOSK_AGENT_URL`` [http://127.0.0.1:8765], the same token variables, and
 ``KIOSK_ISSUER_KEYS_DIR`` [<KIOSK_KEYS_DIR>/issuers] holding ``<ISSUER-ID>.pub.pem`` files.
 These belong in kiosk/settings.py once the lead moves them there.
@@ -16,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.receipts.config import PrinterSettings, load_printer_settings
 from kiosk.settings import ConfigError
 
 DEFAULT_LISTEN = "127.0.0.1:8765"
@@ -55,6 +60,20 @@ class AgentSettings:
     pinpad_baud: int = 9600
     exclusive: bool = True
     max_pin_timeout_s: int = 120
+    printer: PrinterSettings = field(default_factory=PrinterSettings)
+    print_retry_s: float = 2.0
+    print_keep_days: int = 30
+
+
+def _positive(env: Mapping[str, str], name: str, default: str, high: float) -> float:
+    raw = env.get(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not 0 < value <= high:
+        raise ConfigError(f"{name} must be above 0 and at most {high:g}, got {raw!r}")
+    return value
 
 
 def load_agent_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> AgentSettings:
@@ -68,6 +87,9 @@ def load_agent_settings(environ: Mapping[str, str] | None = None, **overrides: o
     values: dict[str, object] = {
         "token": read_token(env), "host": host, "port": port, "reader": env.get("KIOSK_AGENT_READER", "0"),
         "pinpad": env.get("KIOSK_AGENT_PINPAD", ""), "pinpad_baud": int(baud),
+        "printer": load_printer_settings(env, env.get("KIOSK_INSTANCE_PATH") or "instance"),
+        "print_retry_s": _positive(env, "KIOSK_PRINT_RETRY_S", "2", 3600),
+        "print_keep_days": int(_positive(env, "KIOSK_PRINT_KEEP_DAYS", "30", 3650)),
     }
     values.update(overrides)
     return AgentSettings(**values)  # type: ignore[arg-type]

@@ -1,5 +1,5 @@
-"""The agent's device set: the card reader (always), the PIN pad (when configured), and a place
-for the receipt printer (the receipts issue fills ``printer``)."""
+"""The agent's device set: the card reader (always), the PIN pad and the receipt printer with its
+print queue (each when configured)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from card_reader.pinpad import PinPad
 from card_reader.session import ReaderSession
 from kiosk.agent.config import AgentSettings
 from kiosk.agent.events import EventLog
+from kiosk.agent.printing import PrintService
 
 
 class StatusReporting(Protocol):
-    """Any further device (the printer) reports its status as a small JSON-able dict."""
+    """Any further device (a cash drawer, a scale) reports its status as a small JSON-able dict."""
 
     def status_dict(self) -> dict[str, Any]: ...
 
@@ -92,17 +93,18 @@ class Devices:
     reader: ReaderSession
     events: EventLog
     pinpad: PinPadPort | None = None
-    printer: StatusReporting | None = None  # the receipts issue plugs the ESC/POS printer in here
+    printer: PrintService | None = None
     extra: dict[str, StatusReporting] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: AgentSettings) -> Devices:
+        printer = PrintService.open(settings) if settings.printer.device else None  # a bad queue folder fails here
         events = EventLog()
         hub = MonitorHub()
         reader = ReaderSession(hub, settings.reader, exclusive=settings.exclusive, on_event=events.append)
         hub.start()
         pinpad = PinPadPort(settings.pinpad, settings.pinpad_baud) if settings.pinpad else None
-        return cls(hub, reader, events, pinpad)
+        return cls(hub, reader, events, pinpad, printer.start() if printer else None)
 
     def close(self) -> None:
         for device in (self.printer, *self.extra.values(), self.pinpad):

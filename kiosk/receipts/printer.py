@@ -133,6 +133,8 @@ class ReceiptPrinter:
                                     dsrdtr=False, xonxoff=True)
             printer.open()
             printer.device.write_timeout = self.write_timeout_s
+            # an XOFF left from an earlier session must not keep this line stopped (tcflow TCOON)
+            printer.device.set_output_flow_control(True)
             self._printer = printer
         return self._printer
 

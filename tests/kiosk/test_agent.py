@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from card_reader import CardError, CardRemoved, NotAuthentic, PinBlocked, ReaderUnavailable, WrongPin
 from card_reader.errors import DeviceBusy, PinEntryCancelled, PinEntryTimeout
 from kiosk.agent.client import AgentClient
-from kiosk.agent.errors import AgentRefused
+from kiosk.agent.errors import AgentRefused, NoPrinter
 from kiosk.cards import highest_atc, new_challenge, verify_card_read, verify_transaction
 from ledger.storage import create_engine
 from tests.support.devices import (  # noqa: F401
@@ -38,6 +38,7 @@ from tests.support.devices import (  # noqa: F401
     pty_pair,
     wait_for,
 )
+from tests.kiosk.receipts.samples import SALE
 from tests.support.pcsc import PrivatePcscd
 
 
@@ -236,6 +237,14 @@ def test_agent_through_pcscd_restart(client: AgentClient, card_emulator: CardEmu
     client.read_card(new_challenge())
     events, _ = client.events(cursor)
     assert [e.kind for e in events] == ["removed", "reader_lost", "reader_back", "inserted"]
+
+
+def test_an_agent_without_printer_says_so(client: AgentClient) -> None:
+    with pytest.raises(NoPrinter) as err:
+        client.print_receipt("sale:1", SALE)
+    assert "KIOSK_PRINTER" in err.value.message_en and err.value.message_id
+    with pytest.raises(NoPrinter):
+        client.print_queue()
 
 
 def test_every_error_is_a_card_error(client: AgentClient) -> None:

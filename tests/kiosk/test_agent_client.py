@@ -4,7 +4,10 @@ CardErrors, a dead agent is AgentUnavailable, and the settings refuse what they 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +19,12 @@ from card_reader import NoCard, WrongPin
 from card_reader.errors import CardError, error_from_dict
 from kiosk.agent.client import AgentClient
 from kiosk.agent.config import load_agent_settings, load_link_settings
-from kiosk.agent.errors import AgentRefused, AgentUnavailable
+from kiosk.agent.errors import AgentRefused, AgentUnavailable, NoPrinter, PrintKeyConflict
+from kiosk.agent.print_types import PrintState
 from kiosk.cli.agent import agent_group
+from kiosk.receipts import PaperOut, UnknownPrintJob, receipt_to_dict
 from kiosk.settings import ConfigError
+from tests.kiosk.receipts.samples import SALE
 
 TOKEN = "t" * 40
 
@@ -97,3 +103,69 @@ def test_token_command(tmp_path: Path) -> None:
     assert CliRunner().invoke(agent_group, ["token", "--out", str(out)]).exit_code != 0
     refused = CliRunner().invoke(agent_group, ["run"], env={"KIOSK_AGENT_TOKEN": "", "KIOSK_AGENT_TOKEN_FILE": ""})
     assert refused.exit_code == 2 and "token" in refused.output
+
+
+# ---- printing --------------------------------------------------------------------------------
+
+
+def test_print_settings(tmp_path: Path) -> None:
+    base = {"KIOSK_AGENT_TOKEN": TOKEN}
+    plain = load_agent_settings(base)
+    assert plain.printer.device == "" and plain.print_retry_s == 2.0 and plain.print_keep_days == 30
+    settings = load_agent_settings({**base, "KIOSK_PRINTER": "/dev/ttyUSB1", "KIOSK_PRINTER_WIDTH": "32",
+                                    "KIOSK_INSTANCE_PATH": str(tmp_path), "KIOSK_PRINT_RETRY_S": "0.5"})
+    assert (settings.printer.device, settings.printer.width, settings.print_retry_s) == ("/dev/ttyUSB1", 32, 0.5)
+    assert settings.printer.queue_dir == str(tmp_path / "print-queue")
+    for env in ({"KIOSK_PRINTER_WIDTH": "50"}, {"KIOSK_PRINT_RETRY_S": "0"}, {"KIOSK_PRINT_RETRY_S": "soon"},
+                {"KIOSK_PRINT_KEEP_DAYS": "-1"}, {"KIOSK_PRINTER_BAUD": "fast"}):
+        with pytest.raises(ConfigError):
+            load_agent_settings({**base, **env})
+
+
+def job_json(**changes: Any) -> dict[str, Any]:
+    body = {"key": "sale:1", "job": "01a2", "state": "queued", "kind": "sale", "journal_id": "0190f3a2",
+            "copy": False, "copy_of": None, "attempts": 1, "created_at": "2026-12-04T06:05:30+00:00",
+            "printed_at": None, "reason": PaperOut().to_dict(), "message_id": "Struk ... antrean",
+            "message_en": "kept in the queue", "replayed": False, "paper_near_end": False}
+    return {**body, **changes}
+
+
+def test_print_answers_and_refusals_become_outcomes_and_receipt_errors() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/v1/print" and request.method == "POST":
+            sent = json.loads(request.content)
+            assert sent["key"] == "sale:1" and sent["receipt"] == receipt_to_dict(SALE)
+            return httpx.Response(202, json=job_json())
+        if path == "/v1/print/sale:1/reprint":
+            return httpx.Response(409, json={"error": PrintKeyConflict(key="copy:1").to_dict()})
+        if path == "/v1/print/sale:2":
+            return httpx.Response(404, json={"error": UnknownPrintJob(key="sale:2").to_dict()})
+        if path == "/v1/print/sale:3":
+            return httpx.Response(200, json={"key": "sale:3"})
+        return httpx.Response(409, json={"error": NoPrinter().to_dict()})
+
+    with client_for(handler) as client:
+        outcome = client.print_receipt("sale:1", SALE)
+        assert outcome.state is PrintState.QUEUED and not outcome.printed
+        assert isinstance(outcome.reason, PaperOut) and outcome.reason.message_en.startswith("The receipt paper is out")
+        with pytest.raises(PrintKeyConflict) as conflict:
+            client.reprint("sale:1", "copy:1")
+        assert conflict.value.fields == {"key": "copy:1"}
+        with pytest.raises(UnknownPrintJob):
+            client.print_job("sale:2")
+        with pytest.raises(AgentRefused):
+            client.print_job("sale:3")  # an answer of the wrong shape
+        with pytest.raises(NoPrinter):
+            client.print_queue()
+
+
+def test_agent_with_an_unusable_print_queue_folder_exits_with_a_clear_error(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "queue"
+    not_a_folder.write_text("a file where the folder should be")
+    env = {**os.environ, "KIOSK_AGENT_TOKEN": TOKEN, "KIOSK_PRINTER": str(tmp_path / "tty"),
+           "KIOSK_PRINT_QUEUE_DIR": str(not_a_folder)}
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "agent", "run", "--listen", "127.0.0.1:0"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and "Antrean cetak" in result.stderr and "print queue" in result.stderr
+    assert TOKEN not in result.stderr + result.stdout

@@ -1,9 +1,10 @@
-"""Emulated devices as real processes, for tests, benchmarks and (later) the checkout tests.
+"""Emulated devices as real processes, for tests, benchmarks and the checkout tests: thin wrappers
+over :mod:`kiosk.devstack` (the demo starts the same processes the same way).
 
 * :class:`IssuerKit`: an issuer key pair and a deck folder; ``issue()`` makes a fresh card image.
 * :class:`CardEmulatorProcess`: ``python -m firmware_stubs.card serve`` on a private pcscd's vpcd ports.
 * :class:`PtyPair` (socat) and :class:`PinPadProcess`: ``python -m firmware_stubs.pinpad serve``.
-* :class:`AgentProcess`: ``kiosk agent run`` with its token, reader and PIN pad.
+* :class:`AgentProcess`: ``kiosk agent run`` with its token, reader, PIN pad (and printer).
 
 Every process is started in its own session and stopped (SIGTERM, then SIGKILL) by its owner.
 The pytest fixtures at the end compose them; import the ones you need into your test module or
@@ -13,14 +14,8 @@ conftest (``from tests.support.devices import card_emulator, issuer_kit  # noqa:
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import secrets
-import select
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,71 +24,31 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from firmware_stubs.personalise import FarmerCard, issue_card, load_issuer_key, make_issuer_key
+from firmware_stubs.personalise import (
+    FarmerCard,
+    issue_card,
+    load_issuer_key,
+    make_issuer_key,
+)
 from kiosk.cards import load_issuer_keys
+from kiosk.devstack import agent as devstack_agent
+from kiosk.devstack import emulators
 from tests.support.pcsc import PrivatePcscd, shared_pcscd, wait_until_empty
 
-READY_TIMEOUT_S = 20.0
 _card_numbers = itertools.count(1)
 
 
-class Process:
-    """A child process that prints one JSON ``ready`` line on stdout."""
+class _TempLogs:
+    """A log folder for a process started without a run folder; removed when it stops."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None = None, log_path: Path | None = None) -> None:
-        self.argv = argv
-        self._own_log = log_path is None
-        if log_path is None:
-            fd, name = tempfile.mkstemp(prefix="kiosk-proc-", suffix=".log")
-            os.close(fd)
-            log_path = Path(name)
-        self.log_path = log_path
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
-                                         env={**os.environ, **(env or {})}, start_new_session=True)
-        self.ready = self._wait_ready()
+    def __init__(self, name: str) -> None:
+        self.log_dir = Path(tempfile.mkdtemp(prefix=f"kiosk-{name}-"))
 
-    def _wait_ready(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        line = b""
-        while time.monotonic() < deadline and not line.endswith(b"\n"):
-            readable, _, _ = select.select([self.proc.stdout], [], [], 0.1)
-            if readable:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                line += chunk
-        if not line.endswith(b"\n"):
-            log = self.log_text()[-2000:]
-            self.stop()
-            raise RuntimeError(f"{self.argv[:4]} did not get ready; log: {log}")
-        ready: dict[str, Any] = json.loads(line.splitlines()[0])
-        return ready
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        if self._own_log:
-            self.log_path.unlink(missing_ok=True)
+    def drop_logs(self) -> None:
+        shutil.rmtree(self.log_dir, ignore_errors=True)
 
 
 # ---- cards -------------------------------------------------------------------------------
@@ -132,27 +87,20 @@ class IssuerKit:
         return IssuedCard(number, pin, nik, image.path)
 
 
-class CardEmulatorProcess(Process):
-    def __init__(self, deck: Path, pcscd: PrivatePcscd, max_answer: int = 256) -> None:
-        argv = [sys.executable, "-m", "firmware_stubs.card", "serve", "--deck", str(deck),
-                "--max-answer", str(max_answer), "--log-level", "INFO"]
-        for endpoint in pcscd.vpcd_endpoints:
-            argv += ["--vpcd", endpoint]
-        super().__init__(argv, pcscd.env)
-        self.control = str(self.ready["control"])
+class CardEmulatorProcess(emulators.CardEmulator, _TempLogs):
+    """The card emulator on ``pcscd``'s two vpcd ports; ``control`` is its control URL."""
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = httpx.post(self.control + path, json=body, timeout=10)
-        out: dict[str, Any] = response.json()
-        if response.status_code != 200:
-            raise RuntimeError(f"emulator {path}: {out}")
-        return out
+    def __init__(self, deck: Path, pcscd: PrivatePcscd, max_answer: int = 256) -> None:
+        _TempLogs.__init__(self, "card")
+        super().__init__(deck, pcscd.vpcd_endpoints, log_path=self.log_dir / "card.log", max_answer=max_answer)
+        self.start()
+        self.control = self.control_url
 
     def insert(self, card_number: str, slot: int = 0) -> dict[str, Any]:
-        return self._post("/insert", {"card_number": card_number, "slot": slot})
+        return self.client.insert(card_number, slot)
 
     def remove(self, slot: int = 0) -> dict[str, Any]:
-        return self._post("/remove", {"slot": slot})
+        return self.client.remove(slot)
 
     def remove_all(self) -> None:
         """Remove every card and wait until pcscd has seen them go."""
@@ -162,82 +110,77 @@ class CardEmulatorProcess(Process):
         wait_until_empty()
 
     def status(self) -> dict[str, Any]:
-        out: dict[str, Any] = httpx.get(self.control + "/status", timeout=10).json()
-        return out
+        return self.client.status()
 
     def card_state(self, card_number: str) -> dict[str, Any]:
-        cards = httpx.get(self.control + "/cards", timeout=10).json()["cards"]
-        return next(c for c in cards if c["card_number"] == card_number)
+        return self.client.card_state(card_number)
+
+    def stop(self) -> None:
+        super().stop()
+        self.drop_logs()
 
 
 # ---- PIN pad -----------------------------------------------------------------------------
 
 
-class PtyPair:
+class PtyPair(emulators.PtyPair):
     """``socat`` joining two ptys: ``pad`` (the emulator's end) and ``host`` (the driver's end)."""
 
     def __init__(self, root: Path) -> None:
-        self.pad, self.host = Path(root) / "pinpad-pad", Path(root) / "pinpad-host"
-        if shutil.which("socat") is None:
-            raise RuntimeError("socat is not installed (scripts/bootstrap installs it)")
-        self.proc = subprocess.Popen(
-            ["socat", f"pty,raw,echo=0,link={self.pad}", f"pty,raw,echo=0,link={self.host}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 5
-        while not (self.pad.exists() and self.host.exists()):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("socat did not create the pty pair")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=5)
+        root = Path(root)
+        super().__init__(root / "pinpad-pad", root / "pinpad-host", log_path=root / "logs" / "pinpad-link.log")
+        self.pad = self.device
+        self.start()
 
 
-class PinPadProcess(Process):
+class PinPadProcess(emulators.PinPadEmulator, _TempLogs):
     def __init__(self, link: Path) -> None:
-        super().__init__([sys.executable, "-m", "firmware_stubs.pinpad", "serve", "--port-link", str(link)])
-        self.control = str(self.ready["control"])
+        _TempLogs.__init__(self, "pinpad")
+        super().__init__(link, log_path=self.log_dir / "pinpad.log")
+        self.start()
+        self.control = self.control_url
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = httpx.post(self.control + path, json=body, timeout=10).json()
-        return out
+        return self.client.call("POST", path, body)
 
     def queue_pin(self, pin: str, delay_s: float = 0.0) -> None:
-        self._post("/queue", {"pin": pin, "delay_s": delay_s})
+        self.client.queue_pin(pin, delay_s)
 
     def queue(self, action: str) -> None:
-        self._post("/queue", {"action": action})
+        self.client.queue(action)
 
     def faults(self, **counts: Any) -> None:
-        self._post("/faults", counts)
+        self.client.faults(**counts)
 
     def reset(self) -> None:
-        self._post("/reset", {})
+        self.client.reset()
 
     def status(self) -> dict[str, Any]:
-        out: dict[str, Any] = httpx.get(self.control + "/status", timeout=10).json()
-        return out
+        return self.client.status()
+
+    def stop(self) -> None:
+        super().stop()
+        self.drop_logs()
 
 
 # ---- the agent ---------------------------------------------------------------------------
 
 
-class AgentProcess(Process):
-    def __init__(self, pcscd: PrivatePcscd, root: Path, reader: str = "0", pinpad: Path | None = None) -> None:
-        self.token = secrets.token_urlsafe(32)
-        token_file = Path(root) / f"agent-token-{secrets.token_hex(4)}"
-        token_file.write_text(self.token)
-        token_file.chmod(0o600)
-        argv = [str(Path(sys.executable).parent / "kiosk"), "agent", "run", "--listen", "127.0.0.1:0", "--reader", reader,
-                "--token-file", str(token_file)]
-        if pinpad is not None:
-            argv += ["--pinpad", str(pinpad)]
-        env = {**pcscd.env, "KIOSK_AGENT_TOKEN": ""}
-        super().__init__(argv, env)
-        self.url = str(self.ready["url"])
+class AgentProcess(devstack_agent.AgentProcess, _TempLogs):
+    """``kiosk agent run`` on ``reader``, the PIN pad and (when given) the printer; ``url``, ``token``."""
+
+    def __init__(self, pcscd: PrivatePcscd, root: Path, reader: str = "0", pinpad: Path | None = None,
+                 printer: Path | None = None, print_retry_s: float = 2.0) -> None:
+        _TempLogs.__init__(self, "agent")
+        options = devstack_agent.AgentOptions(reader=reader, pinpad=pinpad, printer=printer,
+                                              print_queue=Path(root) / "print-queue", print_retry_s=print_retry_s)
+        super().__init__(options, token_file=Path(root) / f"agent-token-{os.urandom(4).hex()}",
+                         log_path=self.log_dir / "agent.log", pcscd_env=pcscd.env)
+        self.start()
+
+    def stop(self) -> None:
+        super().stop()
+        self.drop_logs()
 
 
 def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> Any:
