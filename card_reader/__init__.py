@@ -35,6 +35,7 @@ from card_reader.verify import (
     check_atc,
     check_expiry,
     parse_auth_answer,
+    verify_auth,
     verify_card_signature,
     verify_issuer,
 )
@@ -44,5 +45,5 @@ __all__ = [
     "CardRefused", "CardRemoved", "DeviceBusy", "Expired", "Hotlisted", "MalformedAnswer", "NoCard", "NotAuthentic",
     "PinBlock", "PinBlocked", "PinEntryCancelled", "PinEntryTimeout", "PinPadUnavailable", "ReaderUnavailable",
     "UnknownApplication", "WrongPin", "check_atc", "check_expiry", "error_from_dict", "mask_card_number", "mask_nik",
-    "parse_auth_answer", "parse_records", "verify_card_signature", "verify_issuer",
+    "parse_auth_answer", "parse_records", "verify_auth", "verify_card_signature", "verify_issuer",
 ]

@@ -93,10 +93,16 @@ def verify_issuer(card: CardData, issuer_keys: Mapping[str, ec.EllipticCurvePubl
 
 def verify_card_signature(card: CardData, mode: AuthMode, challenge: bytes, answer: AuthAnswer) -> None:
     """The card holds the private key of the public key its issuer signed."""
+    verify_auth(card.card_public_key, mode, challenge, answer)
+
+
+def verify_auth(card_public_key: bytes, mode: AuthMode, challenge: bytes, answer: AuthAnswer) -> None:
+    """An INTERNAL AUTHENTICATE answer verifies under a card public key (65-byte P-256 point) that
+    was itself checked against the issuer signature when the card was read."""
     if len(challenge) != CHALLENGE_LENGTH:
         raise ValueError(f"a challenge is {CHALLENGE_LENGTH} bytes")
     data = auth_signed_data(mode, challenge, answer.atc)
-    if not _verify(load_point(card.card_public_key), answer.signature, data):
+    if not _verify(load_point(card_public_key), answer.signature, data):
         raise NotAuthentic(reason="card_signature", mode=mode.name.lower())
 
 

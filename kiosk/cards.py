@@ -35,6 +35,7 @@ from card_reader import (
     check_atc,
     check_expiry,
     parse_records,
+    verify_auth,
     verify_card_signature,
     verify_issuer,
 )
@@ -196,11 +197,18 @@ def verify_card_read(session: Session, records: CardRecords, card_check: AuthAns
 def verify_transaction(session: Session, card: VerifiedCard, challenge: bytes, atc: int, signature: bytes,
                        now: datetime | None = None) -> Consent:
     """The card signed ``challenge`` in transaction mode (so its PIN was verified) with a fresh ATC."""
+    return verify_transaction_key(session, card.card_number, card.data.card_public_key, challenge, atc, signature, now)
+
+
+def verify_transaction_key(session: Session, card_number: str, card_public_key: bytes, challenge: bytes, atc: int,
+                           signature: bytes, now: datetime | None = None) -> Consent:
+    """``verify_transaction`` with only the card number and the public key kept from a verified read
+    (a checkout keeps these, not the personal data of records 1-2, between its steps)."""
     when = _now(now)
-    check_hotlist(session, card.card_number)
-    verify_card_signature(card.data, AuthMode.TRANSACTION, challenge, AuthAnswer(atc, signature))
-    accept_atc(session, card.card_number, atc, when)
-    return Consent(card.card_number, challenge, atc, signature, when)
+    check_hotlist(session, card_number)
+    verify_auth(card_public_key, AuthMode.TRANSACTION, challenge, AuthAnswer(atc, signature))
+    accept_atc(session, card_number, atc, when)
+    return Consent(card_number, challenge, atc, signature, when)
 
 
 def load_issuer_keys(directory: Path) -> dict[str, ec.EllipticCurvePublicKey]:
