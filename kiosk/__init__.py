@@ -26,7 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["kiosk.settings"] = settings
 
-    from kiosk import auth, db, i18n
+    from kiosk import api, auth, db, i18n, wiring
     from kiosk.auth.access import check_declared
     from kiosk.auth.passwords import PasswordHasher
     from kiosk.views import auth as auth_views
@@ -39,6 +39,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(lang.bp)
+    api.register(app)
+    wiring.init_app(app, settings)
     check_declared(app)
     return app
 

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,33 @@ class Settings:
     timezone: str = _env("KIOSK_TIMEZONE", "Asia/Makassar")
     # Pooled connections for long-running processes; one-shot CLI commands connect per use.
     database_pool: bool = _env("KIOSK_DATABASE_POOL", True)
+    # The device agent on this kiosk PC (DESIGN §3) and the card issuers' public keys.
+    agent_url: str = _env("KIOSK_AGENT_URL", "http://127.0.0.1:8765")
+    agent_token: str = _env("KIOSK_AGENT_TOKEN", "", secret=True)
+    agent_token_file: str = _env("KIOSK_AGENT_TOKEN_FILE", "")
+    issuer_keys_dir: str = _env("KIOSK_ISSUER_KEYS_DIR", "")
+    # Farmers' data keys and NIK lookup key (fertilizer.FileKeyStore), outside the database.
+    farmer_keys_dir: str = _env("KIOSK_FARMER_KEYS_DIR", "")
+    # The BPJS link: client.json as written by `python -m bpjs_link keygen`.
+    bpjs_client_file: str = _env("KIOSK_BPJS_CLIENT", "")
+    # The draft Perbup rule (DOMAIN.md): switchable, with a start date (WITA midnight).
+    rule_enabled: bool = _env("KIOSK_RULE_ENABLED", True)
+    rule_start: str = _env("KIOSK_RULE_START", "2026-01-01")
+    contribution_per_month: int = _env("KIOSK_CONTRIBUTION_PER_MONTH", 16800)
+    agent_fee_bps: int = _env("KIOSK_AGENT_FEE_BPS", 750)
+    max_cached_status_minutes: int = _env("KIOSK_MAX_CACHED_STATUS_MINUTES", 720)
+    # Checkout timings.
+    pin_timeout_s: int = _env("KIOSK_PIN_TIMEOUT_S", 60)
+    exception_after_minutes: int = _env("KIOSK_EXCEPTION_AFTER_MINUTES", 120)
+    abandon_after_minutes: int = _env("KIOSK_ABANDON_AFTER_MINUTES", 10)
+    # The audit log (DESIGN §5): its origin line, the ledger's Ed25519 signing key, sealing cadence.
+    log_origin: str = _env("KIOSK_LOG_ORIGIN", "sutasoma.soppeng/ledger")
+    ledger_key_file: str = _env("KIOSK_LEDGER_KEY", "")
+    seal_delay_s: int = _env("KIOSK_SEAL_DELAY_S", 5)
+    checkpoint_every_entries: int = _env("KIOSK_CHECKPOINT_EVERY_ENTRIES", 1000)
+    checkpoint_every_s: int = _env("KIOSK_CHECKPOINT_EVERY_S", 60)
+    # Test-only fault injection: SIGKILL this process at the named checkout step (refused in production).
+    crash_at: str = _env("KIOSK_FAULT_CRASH_AT", "")
 
     @property
     def production(self) -> bool:
@@ -98,6 +126,8 @@ def _complete(s: Settings) -> Settings:
             )
         if s.secret_key == DEV_SECRET or len(s.secret_key) < 32:
             raise ConfigError("SECRET_KEY is too short or is the development default: use 32+ random characters")
+        if s.crash_at:
+            raise ConfigError("KIOSK_FAULT_CRASH_AT is a test-only fault injection and is refused in production")
         if s.password_memory_kib < 19456 or s.password_time_cost < 2:
             raise ConfigError("password hashing below the OWASP argon2id floor (19 MiB, t=2) in production")
     elif not s.secret_key:
@@ -106,6 +136,15 @@ def _complete(s: Settings) -> Settings:
     changes["instance_path"] = str(instance)
     if not s.database_url:
         changes["database_url"] = f"sqlite:///{instance / 'kiosk.sqlite3'}"
-    if not s.keys_dir:
-        changes["keys_dir"] = str(instance / "keys")
+    keys = Path(s.keys_dir or instance / "keys")
+    changes["keys_dir"] = str(keys)
+    for name, default in (("issuer_keys_dir", keys / "issuers"), ("farmer_keys_dir", keys / "farmers"),
+                          ("bpjs_client_file", keys / "bpjs" / "client.json"),
+                          ("ledger_key_file", keys / "ledger" / "ledger.key.pem")):
+        if not getattr(s, name):
+            changes[name] = str(default)
+    try:
+        date.fromisoformat(s.rule_start)
+    except ValueError:
+        raise ConfigError(f"KIOSK_RULE_START must be a date YYYY-MM-DD, got {s.rule_start!r}") from None
     return dataclasses.replace(s, **changes)

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
-from kiosk.db import db_session
+from kiosk.db import get_db
 from kiosk.models import ApiToken, Role, User
 
 PUBLIC = "public"
@@ -78,7 +78,9 @@ def _load_user(user_id: str) -> User | None:
         uid = uuid.UUID(raw)
     except ValueError:
         return None
-    user = db_session().get(User, uid)
+    # its own short session: the request's session stays free for the view's own transaction
+    with get_db().sessions() as session:
+        user = session.get(User, uid)
     return user if user is not None and user.active else None
 
 
@@ -110,7 +112,8 @@ def _load_from_request(req: Any) -> MachinePrincipal | None:
     secret = bearer_secret(req)
     if secret is None:
         return None
-    row: ApiToken | None = token_principal(db_session(), secret)
+    with get_db().sessions() as session:
+        row: ApiToken | None = token_principal(session, secret)
     if row is None:
         return None
     return MachinePrincipal(row.id, row.name, row.role, row.kiosk_code)

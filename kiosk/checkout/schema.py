@@ -56,6 +56,7 @@ class CheckoutRow(Base):
     # the ledger journal and the BPJS side
     journal_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True, unique=True)
     kpj: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    paid_through_before: Mapped[str | None] = mapped_column(sa.String(7), nullable=True)
     payment_order: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
     bpjs_reference: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     paid_through_after: Mapped[str | None] = mapped_column(sa.String(7), nullable=True)

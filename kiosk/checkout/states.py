@@ -7,6 +7,7 @@ process that dies at any line leaves a checkout whose state says what may have h
     selected ─consent_requested→ awaiting_pin ─consented→ consented
     consented ─journal_posted→ completed                  (nothing due to BPJS)
     consented ─journal_pending→ pending
+    consented ─journal_refused→ failed                   (balance, quota, stock or deposit short)
     pending ─registration_sent→ registering ─registered→ pending
     pending ─payment_sent→ paying ─booked→ booked ─journal_posted→ completed
     paying ─refused→ refused ─journal_voided→ failed
@@ -59,6 +60,7 @@ class Event(enum.StrEnum):
     JOURNAL_PENDING = "journal_pending"
     JOURNAL_POSTED = "journal_posted"
     JOURNAL_VOIDED = "journal_voided"
+    JOURNAL_REFUSED = "journal_refused"
     REGISTRATION_SENT = "registration_sent"
     REGISTERED = "registered"
     PAYMENT_SENT = "payment_sent"
@@ -81,6 +83,7 @@ _T: dict[tuple[State, Event], State] = {
     (State.AWAITING_PIN, Event.CONSENTED): State.CONSENTED,
     (State.CONSENTED, Event.JOURNAL_POSTED): State.COMPLETED,
     (State.CONSENTED, Event.JOURNAL_PENDING): State.PENDING,
+    (State.CONSENTED, Event.JOURNAL_REFUSED): State.FAILED,
     (State.PENDING, Event.REGISTRATION_SENT): State.REGISTERING,
     (State.REGISTERING, Event.REGISTERED): State.PENDING,
     (State.REGISTERING, Event.REFUSED): State.REFUSED,

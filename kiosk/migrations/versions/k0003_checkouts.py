@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("consent", sa.JSON(), nullable=True),
         sa.Column("journal_id", sa.Uuid(), nullable=True),
         sa.Column("kpj", sa.String(32), nullable=True),
+        sa.Column("paid_through_before", sa.String(7), nullable=True),
         sa.Column("payment_order", sa.JSON(), nullable=True),
         sa.Column("bpjs_reference", sa.String(64), nullable=True),
         sa.Column("paid_through_after", sa.String(7), nullable=True),
