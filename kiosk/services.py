@@ -33,7 +33,8 @@ def policy_settings(s: Settings) -> PolicySettings:
 
 def checkout_settings(s: Settings) -> CheckoutSettings:
     return CheckoutSettings(pin_timeout_s=s.pin_timeout_s, exception_after=timedelta(minutes=s.exception_after_minutes),
-                            abandon_after=timedelta(minutes=s.abandon_after_minutes))
+                            abandon_after=timedelta(minutes=s.abandon_after_minutes),
+                            lease=timedelta(seconds=s.checkout_lease_s))
 
 
 def utcnow() -> datetime:

@@ -60,6 +60,8 @@ class Settings:
     pin_timeout_s: int = _env("KIOSK_PIN_TIMEOUT_S", 60)
     exception_after_minutes: int = _env("KIOSK_EXCEPTION_AFTER_MINUTES", 120)
     abandon_after_minutes: int = _env("KIOSK_ABANDON_AFTER_MINUTES", 10)
+    # how long a dead process's claim on a checkout blocks others from resuming it
+    checkout_lease_s: int = _env("KIOSK_CHECKOUT_LEASE_S", 30)
     # The audit log (DESIGN §5): its origin line, the ledger's Ed25519 signing key, sealing cadence.
     log_origin: str = _env("KIOSK_LOG_ORIGIN", "sutasoma.soppeng/ledger")
     ledger_key_file: str = _env("KIOSK_LEDGER_KEY", "")
@@ -80,6 +82,15 @@ class Settings:
             value = getattr(self, f.name)
             out[f.name] = "***" if f.metadata.get("secret") and value else value
         return out
+
+
+def to_environ(settings: Settings) -> dict[str, str]:
+    """The environment variables that reproduce ``settings`` in another process (demo, tests)."""
+    out: dict[str, str] = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        out[f.metadata["env"]] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out
 
 
 def _coerce(name: str, raw: str, kind: Any) -> Any:

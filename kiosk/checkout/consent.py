@@ -132,6 +132,9 @@ def await_pin(deps: CheckoutDeps, row: CheckoutRow, actor: str) -> bool:
         abort(deps, row.id, actor, err)
         return True
     if op.state == "pending":
+        if _card_gone(deps, row):
+            abort(deps, row.id, actor, CardRemoved(insertion=(row.card or {}).get("insertion")))
+            return True
         return False
     if op.error is not None or op.answer is None:
         err = op.error if isinstance(op.error, CardError) else CardRemoved()
@@ -144,6 +147,16 @@ def await_pin(deps: CheckoutDeps, row: CheckoutRow, actor: str) -> bool:
         return True
     _consent(deps, row, actor, op.answer.atc, op.answer.signature)
     return True
+
+
+def _card_gone(deps: CheckoutDeps, row: CheckoutRow) -> bool:
+    """The farmer pulled the card (or another was inserted) while the PIN pad waits: before the
+    transaction signature nothing was taken, so the checkout ends now instead of at the pad's timeout."""
+    try:
+        reader = deps.agent(row.kiosk_code).status().get("reader", {})
+    except CardError:
+        return False  # the agent did not answer this time: the PIN operation's own outcome decides
+    return not reader.get("card_present") or reader.get("insertion") != (row.card or {}).get("insertion")
 
 
 def _consent(deps: CheckoutDeps, row: CheckoutRow, actor: str, atc: int, signature: bytes) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,8 @@ class AgentPort(Protocol):
     def start_pin(self, insertion: int, challenge: bytes, amount: int, prompt: str = "", timeout_s: int = 60) -> str: ...
 
     def pin_operation(self, op_id: str) -> PinOperationView: ...
+
+    def status(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

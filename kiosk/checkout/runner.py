@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from kiosk.checkout import consent, identify, settle, store
+from kiosk.checkout import consent, identify, printing, settle, store
 from kiosk.checkout.ports import CheckoutDeps
 from kiosk.checkout.schema import CheckoutRow
 from kiosk.checkout.states import Event, IllegalTransition, State
@@ -102,6 +102,8 @@ def drive(deps: CheckoutDeps, checkout_id: uuid.UUID, actor: str, *, states: fro
     finally:
         with deps.sessions.begin() as s:
             store.release(s, checkout_id, actor)
+    if state is State.COMPLETED:  # the receipt (never changes the outcome; see kiosk.checkout.printing)
+        printing.print_completed(deps, checkout_id)
     return state
 
 
@@ -150,23 +152,31 @@ class Runner:
         self.deps = deps
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checkout")
         self._active: set[uuid.UUID] = set()
+        self._again: set[uuid.UUID] = set()
         self._lock = threading.Lock()
 
     def kick(self, checkout_id: uuid.UUID) -> None:
+        """Drive this checkout now; if a thread is already driving it, that thread goes round
+        once more when it stops (so a kick is never lost to a drive that was just finishing)."""
         with self._lock:
             if checkout_id in self._active:
+                self._again.add(checkout_id)
                 return
             self._active.add(checkout_id)
         self._pool.submit(self._run, checkout_id)
 
     def _run(self, checkout_id: uuid.UUID) -> None:
-        try:
-            drive(self.deps, checkout_id, runner_id("web"))
-        except Exception:  # the lease lapses and the worker resumes; never lose the thread silently
-            log.exception("event=checkout_drive_failed checkout=%s", checkout_id)
-        finally:
+        while True:
+            try:
+                drive(self.deps, checkout_id, runner_id("web"))
+            except Exception:  # the lease lapses and the worker resumes; never lose the thread silently
+                log.exception("event=checkout_drive_failed checkout=%s", checkout_id)
             with self._lock:
+                if checkout_id in self._again:
+                    self._again.discard(checkout_id)
+                    continue
                 self._active.discard(checkout_id)
+                return
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)

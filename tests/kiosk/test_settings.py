@@ -54,3 +54,10 @@ def test_public_dict_hides_secrets() -> None:
     s = load_settings({"SECRET_KEY": "topsecret-value"})
     assert s.public_dict()["secret_key"] == "***"
     assert "topsecret-value" not in repr(s.public_dict())
+
+
+def test_to_environ_round_trips(tmp_path: Path) -> None:
+    from kiosk.settings import to_environ
+
+    s = load_settings({}, instance_path=str(tmp_path), password_time_cost=5, rule_enabled=False)
+    assert load_settings(to_environ(s)) == s

@@ -83,6 +83,7 @@ class KioskWorld:
     def __init__(self, app: Flask, seed: SeedResult, stack: DeviceStack, bpjs: SandboxHandle) -> None:
         self.app, self.seed, self.stack, self.bpjs = app, seed, stack, bpjs
         self.clients: dict[str, FlaskClient] = {}
+        self.settings: Any = None
 
     def operator(self, kiosk: str) -> FlaskClient:
         """A client logged in as the operator of ``kiosk`` (made on first use)."""
@@ -195,6 +196,7 @@ def kiosk_world(db_url: str, work: Path, stack: DeviceStack, bpjs: SandboxHandle
             seed = seed_database(s, svc.keys(), SeedConfig(farmers=farmers_count, as_of=today_wita()), seed_dir,
                                  now=datetime.now(timezone.utc))
     world = KioskWorld(app, seed, stack, bpjs)
+    world.settings = app.extensions["kiosk.settings"]
     try:
         yield world
     finally:
