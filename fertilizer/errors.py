@@ -62,5 +62,17 @@ class GeneratorError(FertilizerError):
     """Demo-data generator parameters that cannot produce a Soppeng-shaped data set."""
 
 
+class QuotaError(FertilizerError):
+    """A quota allocation or redemption refused: no quota account, a new quota below what was redeemed."""
+
+
+class StockError(FertilizerError):
+    """A stock receipt or sale refused: unknown outlet, no stock account, a conflicting delivery order."""
+
+
+class RdkkImportError(FertilizerError):
+    """An RDKK import stopped while writing (the file changed, a concurrent import); nothing is kept."""
+
+
 class PolicyError(FertilizerError):
     """Inputs to :func:`fertilizer.policy.decide` or the pricing function that contradict themselves."""

@@ -30,13 +30,13 @@ from fertilizer.errors import FarmerErased, RegistryError
 from fertilizer.keystore import KeyStore
 from fertilizer.nik import SOPPENG, mask_nik, parse_nik
 from fertilizer.schema import Farmer, FarmerGroup, Village
-from fertilizer.vault import new_pseudonym, nik_lookup_hash, open_sealed, seal
+from fertilizer.bulk import insert_many
+from fertilizer.vault import new_pseudonyms, nik_lookup_hash, open_sealed, seal_fields
 
 log = logging.getLogger("fertilizer.farmers")
 ERASED_ID = "dihapus"
 ERASED_EN = "erased"
-_INSERT_CHUNK = 5_000
-_FARMERS = cast(sa.Table, Farmer.__table__)  # Core executemany: no ORM bookkeeping per row
+_FARMERS = cast(sa.Table, Farmer.__table__)  # bulk inserts: no ORM bookkeeping per row
 
 
 @dataclass(frozen=True)
@@ -135,16 +135,13 @@ def register_farmers(session: Session, keys: KeyStore, farmers: Sequence[NewFarm
     ids = [uuid.uuid4() for _ in farmers]
     data_keys = keys.create(ids)
     rows, out = [], []
-    for fid, f, h in zip(ids, farmers, hashes):
-        k, pseudonym = data_keys[fid], new_pseudonym()
-        row = dict(id=fid, pseudonym=pseudonym, nik_hash=h, nik_ct=seal(k, fid, "nik", f.nik),
-                   name_ct=seal(k, fid, "name", f.name), birth_ct=seal(k, fid, "birth_date", f.birth_date.isoformat()),
-                   group_code=f.group_code, village_code=f.village_code, kecamatan_code=f.kecamatan_code,
-                   land_m2=f.land_m2, created_at=now, erased_at=None)
-        rows.append(row)
+    for fid, f, h, pseudonym in zip(ids, farmers, hashes, new_pseudonyms(len(farmers))):
+        sealed = seal_fields(data_keys[fid], fid, {"nik": f.nik, "name": f.name, "birth_date": f.birth_date.isoformat()})
+        rows.append(dict(id=fid, pseudonym=pseudonym, nik_hash=h, nik_ct=sealed["nik"], name_ct=sealed["name"],
+                         birth_ct=sealed["birth_date"], group_code=f.group_code, village_code=f.village_code,
+                         kecamatan_code=f.kecamatan_code, land_m2=f.land_m2, created_at=now, erased_at=None))
         out.append(FarmerRecord(fid, pseudonym, f.group_code, f.village_code, f.kecamatan_code, f.land_m2, False))
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        session.connection().execute(sa.insert(_FARMERS), rows[start : start + _INSERT_CHUNK])
+    insert_many(session.connection(), _FARMERS, rows)
     log.info("event=farmers_registered count=%d", len(out))
     return out
 

@@ -10,6 +10,7 @@ whole stream had no problem.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from fertilizer.catalogue import PRODUCT_CODES
 from fertilizer.errors import FertilizerError, RdkkFormatError
-from fertilizer.nik import mask_nik, parse_nik
+from fertilizer.nik import NikFacts, mask_nik, parse_nik
 from fertilizer.rdkk_reference import RdkkReference, normalise_name
 from fertilizer.seasons import DEFAULT_CALENDAR, SeasonCalendar
 from fertilizer.settings import M2_PER_HA, RdkkRules
@@ -141,8 +142,9 @@ def read_rdkk(lines: Iterable[str], *, rules: RdkkRules | None = None, reference
 def _validate(row: _Row, rules: RdkkRules, ref: RdkkReference, season: str | None, calendar: SeasonCalendar,
               seen: dict[str, set[int]]) -> RdkkRow | None:
     v = {k: s.strip() for k, s in row.values.items()}
-    nik = _nik(row, v["nik"], rules)
-    born = _birth(row, v["birth_date"], nik)
+    facts = _nik(row, v["nik"], rules)
+    nik = v["nik"] if facts is not None else None
+    born = _birth(row, v["birth_date"], facts)
     name = _name(row, v["name"])
     kec, village, group = _placement(row, ref, v["kecamatan"], v["village"], v["group"])
     land = _land(row, v["land_ha"], rules)
@@ -160,16 +162,15 @@ def _validate(row: _Row, rules: RdkkRules, ref: RdkkReference, season: str | Non
     return RdkkRow(row.line, nik, name, born, group, village, kec, land, season_id, tuple((c, k or 0) for c, k in kg))
 
 
-def _nik(row: _Row, raw: str, rules: RdkkRules) -> str | None:
+def _nik(row: _Row, raw: str, rules: RdkkRules) -> NikFacts | None:
     try:
-        parse_nik(raw, rules.nik_regions)
-        return raw
+        return parse_nik(raw, rules.nik_regions)
     except FertilizerError as exc:
         row.bad("nik", exc.code, exc.message_id, exc.message_en)
         return None
 
 
-def _birth(row: _Row, raw: str, nik: str | None) -> date | None:
+def _birth(row: _Row, raw: str, nik: NikFacts | None) -> date | None:
     try:
         born = date.fromisoformat(raw) if len(raw) == 10 else None
     except ValueError:
@@ -177,7 +178,7 @@ def _birth(row: _Row, raw: str, nik: str | None) -> date | None:
     if born is None:
         row.bad("birth_date", "bad_birth_date", "Tanggal lahir harus YYYY-MM-DD.", "Birth date must be YYYY-MM-DD.")
         return None
-    if nik is not None and not parse_nik(nik, ()).matches_birth_date(born):
+    if nik is not None and not nik.matches_birth_date(born):
         row.bad("birth_date", "birth_date_mismatch", "Tanggal lahir tidak cocok dengan NIK.",
                 "The birth date does not match the NIK's birth-date digits.")
     return born
@@ -233,7 +234,7 @@ def _land(row: _Row, raw: str, rules: RdkkRules) -> int | None:
 
 def _season(row: _Row, raw: str, expected: str | None, calendar: SeasonCalendar) -> str | None:
     try:
-        season_id = calendar.parse(raw).id
+        season_id = _season_id(calendar, raw)
     except FertilizerError as exc:
         row.bad("season", exc.code, exc.message_id, exc.message_en)
         return None
@@ -241,6 +242,12 @@ def _season(row: _Row, raw: str, expected: str | None, calendar: SeasonCalendar)
         row.bad("season", "wrong_season", f"Musim {season_id}, padahal impor untuk {expected}.",
                 f"Season {season_id}, but this import is for {expected}.")
     return season_id
+
+
+@functools.lru_cache(maxsize=64)
+def _season_id(calendar: SeasonCalendar, raw: str) -> str:
+    """``calendar.parse(raw).id``, remembered: a file repeats its one or two season ids on every row."""
+    return calendar.parse(raw).id
 
 
 def _kg(row: _Row, column: str, raw: str, land_m2: int | None, ceiling_per_ha: int) -> int | None:

@@ -130,3 +130,38 @@ class HetPrice(Base):
         sa.CheckConstraint("price_per_kg IS NULL OR price_per_kg > 0", name="price_positive"),
         sa.Index("ix_het_prices_product_effective_from", "product", "effective_from"),
     )
+
+
+class FarmerSeason(Base):
+    """A farmer listed in a season's RDKK. ``revision`` counts the farmer's quota-allocation journals
+    in that season: the next one's idempotency key is ``alloc:<season>:<pseudonym>:r<revision + 1>``."""
+
+    __tablename__ = "farmer_seasons"
+
+    pseudonym: Mapped[str] = mapped_column(sa.ForeignKey("farmers.pseudonym"), primary_key=True)
+    season: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # e.g. 2027-MT1
+    revision: Mapped[int] = mapped_column(sa.Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint("revision >= 0", name="revision_not_negative"),)
+
+
+class FarmerQuota(Base):
+    """A farmer's quota account for one product and season, and the kg allocated to it so far.
+
+    ``allocated_kg`` is the sum of the farmer's quota-allocation journals for that product (kept in
+    the same transaction as the journals); what is left is the ledger account's balance.
+    """
+
+    __tablename__ = "farmer_quotas"
+
+    pseudonym: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    season: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    product: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)  # ledger_accounts.id (another package)
+    allocated_kg: Mapped[int] = mapped_column(sa.BigInteger)
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["pseudonym", "season"], ["farmer_seasons.pseudonym", "farmer_seasons.season"]),
+        sa.CheckConstraint("allocated_kg >= 0", name="allocated_not_negative"),
+    )

@@ -42,6 +42,16 @@ def seal(key: bytes, farmer_id: uuid.UUID, field: str, plaintext: str) -> bytes:
     return FORMAT_V1 + nonce + AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), _aad(farmer_id, field))
 
 
+def seal_fields(key: bytes, farmer_id: uuid.UUID, fields: dict[str, str]) -> dict[str, bytes]:
+    """:func:`seal` for several fields of one farmer (one cipher object for all of them)."""
+    cipher = AESGCM(key)
+    out = {}
+    for name, plaintext in fields.items():
+        nonce = os.urandom(NONCE_BYTES)
+        out[name] = FORMAT_V1 + nonce + cipher.encrypt(nonce, plaintext.encode("utf-8"), _aad(farmer_id, name))
+    return out
+
+
 def open_sealed(key: bytes, farmer_id: uuid.UUID, field: str, blob: bytes) -> str:
     """Decrypt one field; a wrong key, farmer, field or a tampered blob raises KeyStoreError."""
     if blob[:1] != FORMAT_V1 or len(blob) < 1 + NONCE_BYTES + 16:
@@ -65,5 +75,11 @@ def nik_lookup_hash(lookup_key: bytes, nik: str) -> str:
 
 def new_pseudonym() -> str:
     """``F-`` + 12 base32 characters: the only farmer reference the ledger and audit log see."""
-    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
-    return PSEUDONYM_PREFIX + raw[:PSEUDONYM_CHARS]
+    return new_pseudonyms(1)[0]
+
+
+def new_pseudonyms(count: int) -> list[str]:
+    """``count`` pseudonyms from one draw of random bytes (10 bytes per pseudonym, of which the
+    first 60 bits become its 12 base32 characters)."""
+    raw = base64.b32encode(secrets.token_bytes(10 * count)).decode("ascii")  # 10 bytes = 16 characters
+    return [PSEUDONYM_PREFIX + raw[16 * i : 16 * i + PSEUDONYM_CHARS] for i in range(count)]
