@@ -14,7 +14,8 @@ from kiosk.demo import run_demo
               show_default=True, help="Folder for the demo's database, keys and device state.")
 @click.option("--port", default=8000, show_default=True)
 @click.option("--fresh", is_flag=True, help="Delete the demo folder first.")
-def demo_command(data_dir: Path, port: int, fresh: bool) -> None:
+@click.option("--farmers", default=3000, show_default=True, help="How many Soppeng farmers to generate (first run).")
+def demo_command(data_dir: Path, port: int, fresh: bool, farmers: int) -> None:
     """Run the demo (every device emulated). Ctrl-C stops everything it started."""
-    run_demo(data_dir.resolve(), port=port, fresh=fresh)
+    run_demo(data_dir.resolve(), port=port, fresh=fresh, farmers=farmers)
 COMMANDS = [demo_command]

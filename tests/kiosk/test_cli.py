@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -67,32 +64,3 @@ def test_production_without_secret_exits_with_message(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "kiosk.cli", "user", "list"], env=environ, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode == 2
     assert "configuration error" in r.stderr and "SECRET_KEY" in r.stderr
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.mark.slow
-def test_demo_serves_a_login_page(tmp_path: Path) -> None:
-    port = _free_port()
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/kiosk"), "demo", "--data", str(tmp_path / "demo"), "--port", str(port)],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        assert page.status_code == 200 and "Masuk" in page.text
-    finally:
-        proc.terminate()
-        output, _ = proc.communicate(timeout=30)
-    assert "admin" in output and "not there yet" in output
