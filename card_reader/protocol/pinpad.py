@@ -2,18 +2,29 @@
 
 Frame: ``STX | LEN (2 bytes, big-endian) | payload | ETX | LRC`` where LRC is the XOR of every
 byte from LEN through ETX. The receiver answers a good frame with ACK and a bad one with NAK; a
-sender resends at most :data:`MAX_RESENDS` times. Every command frame gets one answer frame.
+sender resends at most :data:`MAX_RESENDS` times. Every command frame gets one answer frame, and
+answers come in the order of their commands.
 
 ====================  ==============================================  ===========================
 command (host→pad)    payload                                         answer (pad→host)
 ====================  ==============================================  ===========================
-DISPLAY               ``D`` text (UTF-8, ≤ 64 bytes)                  ``d`` 00
-GET_PIN               ``P`` timeout s (1) amount Rp (8, BE) prompt    ``p`` 00 PIN block (8) /
-                                                                      ``p`` 01 (cancelled) /
+DISPLAY               ``D`` (0x44) text (UTF-8, ≤ 64 bytes)           ``d`` 00
+GET_PIN               ``P`` (0x50) timeout s (1) amount Rp (8, BE)    ``p`` 00 PIN block (8) /
+                      prompt                                          ``p`` 01 (cancelled) /
                                                                       ``p`` 02 (timed out)
-STATUS                ``S``                                           ``s`` state (1) model text
+CANCEL                ``C`` (0x43)                                    ``c`` 01 (a pending GET_PIN
+                                                                      was cancelled; its ``p`` 01
+                                                                      comes first) /
+                                                                      ``c`` 00 (nothing pending:
+                                                                      the pad is idle)
+STATUS                ``S`` (0x53)                                    ``s`` state (1) model text
 (anything else)                                                       ``e`` error code (1)
 ====================  ==============================================  ===========================
+
+While a GET_PIN waits for the farmer the pad keeps reading the line: a CANCEL ends the wait at
+once (ACK, then ``p`` 01, then ``c`` 01); any other command is refused at once with ``e`` 03
+(busy). A CANCEL with nothing pending changes nothing (ACK, then ``c`` 00). A CANCEL is framed,
+ACKed, NAKed and resent like every other command.
 """
 
 from __future__ import annotations
@@ -34,12 +45,14 @@ ANSWER_GRACE_S = 2.0  # an answer arrives within this time (GET_PIN: after its o
 class Command(enum.IntEnum):
     DISPLAY = ord("D")
     GET_PIN = ord("P")
+    CANCEL = ord("C")
     STATUS = ord("S")
 
 
 class Answer(enum.IntEnum):
     DISPLAY = ord("d")
     GET_PIN = ord("p")
+    CANCEL = ord("c")
     STATUS = ord("s")
     ERROR = ord("e")
 
@@ -48,6 +61,11 @@ class PinResult(enum.IntEnum):
     ENTERED = 0x00
     CANCELLED = 0x01
     TIMEOUT = 0x02
+
+
+class CancelResult(enum.IntEnum):
+    IDLE = 0x00  # nothing was pending
+    CANCELLED = 0x01  # a pending GET_PIN was answered CANCELLED
 
 
 class PadState(enum.IntEnum):
@@ -148,6 +166,10 @@ def status() -> bytes:
     return bytes([Command.STATUS])
 
 
+def cancel() -> bytes:
+    return bytes([Command.CANCEL])
+
+
 @dataclass(frozen=True)
 class GetPinRequest:
     timeout_s: int
@@ -172,6 +194,17 @@ def pin_answer(result: PinResult, block: bytes = b"") -> bytes:
     if (result is PinResult.ENTERED) != (len(block) == 8):
         raise ValueError("an entered PIN carries an 8-byte block; other results carry none")
     return bytes([Answer.GET_PIN, result]) + block
+
+
+def cancel_answer(result: CancelResult) -> bytes:
+    return bytes([Answer.CANCEL, result])
+
+
+def parse_cancel_answer(payload: bytes) -> CancelResult:
+    """Host side: a CANCEL answer; raises ValueError when malformed."""
+    if len(payload) != 2 or payload[0] != Answer.CANCEL or payload[1] not in tuple(CancelResult):
+        raise ValueError("bad CANCEL answer")
+    return CancelResult(payload[1])
 
 
 def status_answer(state: PadState, model: str) -> bytes:

@@ -6,6 +6,7 @@
     python -m firmware_stubs.pinpad status --control URL
 
 ``serve`` prints ``{"event": "ready", "control": URL}`` on stdout when ready.
+The pad answers DISPLAY, GET_PIN, CANCEL and STATUS (card_reader/protocol/pinpad.py).
 Control API (JSON): GET /status; POST /queue {"pin", "delay_s"} or {"action": "cancel"|"timeout"};
 POST /keys {"keys", "enter", "cancel", "clear"}; POST /faults {"nak_commands", "corrupt_answers",
 "drop_answers", "ignore_commands", "garbage" (hex)}; POST /reset.
@@ -26,6 +27,8 @@ import serial
 
 from firmware_stubs.control import BadRequest, ControlServer, Handler, parse_listen
 from firmware_stubs.pinpad.pad import Entry, Faults, PadFirmware
+
+LINE_POLL_S = 0.01  # how often the pad's loop looks at typed keys and timeouts when the line is quiet
 
 
 def _entry(body: dict[str, Any]) -> Entry:
@@ -91,7 +94,7 @@ def serve(port_link: str, baudrate: int, control: str, log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     try:
         host, port = parse_listen(control)
-        line = serial.Serial(port_link, baudrate=baudrate, timeout=0.05)
+        line = serial.Serial(port_link, baudrate=baudrate, timeout=LINE_POLL_S)
     except (ValueError, serial.SerialException) as exc:
         raise click.ClickException(f"tidak dapat membuka / cannot open: {exc}") from None
     pad = PadFirmware(line)

@@ -1,5 +1,9 @@
 """The PIN pad's firmware: frames in, answers out, PIN entries from a script or typed keys.
 
+One loop owns the line (like a pad's main loop): it reads host bytes, ACKs or NAKs frames, sends
+answers one at a time in command order (resending on NAK or a missing ACK) and, while a GET_PIN
+waits for the farmer, keeps reading, so a CANCEL ends the wait at once (``p`` 01, then ``c`` 01).
+
 Entries (``queue``): a PIN (answered at once, or after ``delay_s``), ``cancel`` or ``timeout``
 (the pad waits out the host's timeout). Without a queued entry the pad waits for typed keys
 (``keys`` ... ``enter``) until the timeout. Faults for tests: NAK the next commands, corrupt or
@@ -44,6 +48,24 @@ class Faults:
     ignore_commands: int = 0
 
 
+@dataclass
+class _Pending:
+    """A GET_PIN waiting for the farmer."""
+
+    deadline: float
+    entry: Entry | None = None
+    ready_at: float = 0.0
+
+
+@dataclass
+class _Sending:
+    """The answer on the line, waiting for the host's ACK."""
+
+    frame: bytes
+    attempts: int = 0
+    ack_by: float = 0.0
+
+
 class PadFirmware:
     def __init__(self, port: Port) -> None:
         self.port = port
@@ -51,19 +73,25 @@ class PadFirmware:
         self.display_text = ""
         self.prompt = ""
         self.amount = 0
-        self.busy = False
         self.pin_requests = 0
+        self.cancels = 0  # CANCEL commands that ended a waiting GET_PIN
+        self._pending: _Pending | None = None
+        self._outbox: collections.deque[bytes] = collections.deque()
+        self._sending: _Sending | None = None
         self._entries: collections.deque[Entry] = collections.deque()
         self._typed = ""
         self._cond = threading.Condition()
         self._stop = threading.Event()
+
+    @property
+    def busy(self) -> bool:
+        return self._pending is not None
 
     # ---- control (any thread) -------------------------------------------------------------
 
     def queue(self, entry: Entry) -> None:
         with self._cond:
             self._entries.append(entry)
-            self._cond.notify_all()
 
     def keys(self, digits: str = "", enter: bool = False, cancel: bool = False, clear: bool = False) -> None:
         with self._cond:
@@ -76,7 +104,6 @@ class PadFirmware:
             elif enter:
                 self._entries.append(Entry("pin", self._typed))
                 self._typed = ""
-            self._cond.notify_all()
 
     def reset(self) -> None:
         with self._cond:
@@ -88,12 +115,10 @@ class PadFirmware:
         with self._cond:
             return {"state": "busy" if self.busy else "ready", "display": self.display_text, "prompt": self.prompt,
                     "amount": self.amount, "queued": len(self._entries), "typed_digits": len(self._typed),
-                    "pin_requests": self.pin_requests}
+                    "pin_requests": self.pin_requests, "cancels": self.cancels}
 
     def stop(self) -> None:
         self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
 
     # ---- the line --------------------------------------------------------------------------
 
@@ -102,21 +127,36 @@ class PadFirmware:
         last = time.monotonic()
         while not self._stop.is_set():
             data = self.port.read(1)
-            if not data:
-                if reader.in_frame and time.monotonic() - last > pp.INTER_BYTE_TIMEOUT_S:
-                    reader.reset()
-                    self.port.write(bytes([pp.NAK]))
-                continue
-            last = time.monotonic()
-            if not reader.in_frame and data[0] != pp.STX:
-                continue  # stray ACK/NAK or noise between frames
-            try:
-                payload = reader.feed(data[0])
-            except pp.FrameError:
+            now = time.monotonic()
+            if data:
+                last = now
+                self._on_byte(reader, data[0])
+            elif reader.in_frame and now - last > pp.INTER_BYTE_TIMEOUT_S:
+                reader.reset()
                 self.port.write(bytes([pp.NAK]))
-                continue
-            if payload is not None:
-                self._on_frame(payload)
+            self._tick(time.monotonic())
+
+    def _on_byte(self, reader: pp.FrameReader, byte: int) -> None:
+        if not reader.in_frame and byte in (pp.ACK, pp.NAK):
+            self._on_control(byte)
+            return
+        if not reader.in_frame and byte != pp.STX:
+            return  # noise between frames
+        try:
+            payload = reader.feed(byte)
+        except pp.FrameError:
+            self.port.write(bytes([pp.NAK]))
+            return
+        if payload is not None:
+            self._on_frame(payload)
+
+    def _on_control(self, byte: int) -> None:
+        if self._sending is None:
+            return  # a stray ACK/NAK
+        if byte == pp.ACK:
+            self._sending = None
+        else:
+            self._transmit()
 
     def _on_frame(self, payload: bytes) -> None:
         if self.faults.ignore_commands:
@@ -127,37 +167,54 @@ class PadFirmware:
             self.port.write(bytes([pp.NAK]))
             return
         self.port.write(bytes([pp.ACK]))
-        self._answer(self._handle(payload))
+        self._handle(payload)
 
-    def _answer(self, payload: bytes) -> None:
-        frame = pp.encode_frame(payload)
-        for _ in range(1 + pp.MAX_RESENDS):
-            if self.faults.drop_answers:
-                self.faults.drop_answers -= 1
-                return
-            out = frame
-            if self.faults.corrupt_answers:
-                self.faults.corrupt_answers -= 1
-                out = frame[:-1] + bytes([frame[-1] ^ 0xFF])
-            if self.faults.garbage:
-                out, self.faults.garbage = self.faults.garbage + out, b""
-            self.port.write(out)
-            if self._await_ack():
-                return
+    def _tick(self, now: float) -> None:
+        if self._sending is not None and now > self._sending.ack_by:
+            self._transmit()  # no ACK in time: send again
+        if self._pending is not None:
+            answer = self._resolve(self._pending, now)
+            if answer is not None:
+                self._finish_pin(answer)
+        if self._sending is None and self._outbox:
+            self._sending = _Sending(pp.encode_frame(self._outbox.popleft()))
+            self._transmit()
 
-    def _await_ack(self) -> bool:
-        deadline = time.monotonic() + pp.ACK_TIMEOUT_S
-        while time.monotonic() < deadline:
-            data = self.port.read(1)
-            if data and data[0] == pp.ACK:
-                return True
-            if data and data[0] == pp.NAK:
-                return False
-        return False
+    def _transmit(self) -> None:
+        sending = self._sending
+        if sending is None:
+            return
+        if sending.attempts > pp.MAX_RESENDS:
+            self._sending = None  # the host stopped listening: give the answer up
+            return
+        sending.attempts += 1
+        if self.faults.drop_answers:
+            self.faults.drop_answers -= 1
+            self._sending = None
+            return
+        out = sending.frame
+        if self.faults.corrupt_answers:
+            self.faults.corrupt_answers -= 1
+            out = out[:-1] + bytes([out[-1] ^ 0xFF])
+        if self.faults.garbage:
+            out, self.faults.garbage = self.faults.garbage + out, b""
+        self.port.write(out)
+        sending.ack_by = time.monotonic() + pp.ACK_TIMEOUT_S
 
     # ---- commands --------------------------------------------------------------------------
 
-    def _handle(self, payload: bytes) -> bytes:
+    def _handle(self, payload: bytes) -> None:
+        command = payload[0]
+        if command == pp.Command.CANCEL:
+            self._cancel(payload)
+        elif self._pending is not None:
+            self._outbox.append(pp.error_answer(pp.PadErrorCode.BUSY))
+        elif command == pp.Command.GET_PIN:
+            self._start_pin(payload)
+        else:
+            self._outbox.append(self._simple(payload))
+
+    def _simple(self, payload: bytes) -> bytes:
         command = payload[0]
         if command == pp.Command.DISPLAY:
             try:
@@ -167,40 +224,48 @@ class PadFirmware:
             return bytes([pp.Answer.DISPLAY, 0])
         if command == pp.Command.STATUS and len(payload) == 1:
             return pp.status_answer(pp.PadState.BUSY if self.busy else pp.PadState.READY, MODEL)
-        if command == pp.Command.GET_PIN:
-            try:
-                request = pp.parse_get_pin(payload)
-            except ValueError:
-                return pp.error_answer(pp.PadErrorCode.BAD_PAYLOAD)
-            return self._get_pin(request)
         return pp.error_answer(pp.PadErrorCode.UNKNOWN_COMMAND)
 
-    def _get_pin(self, request: pp.GetPinRequest) -> bytes:
-        self.prompt, self.amount, self.busy = request.prompt, request.amount, True
-        self.pin_requests += 1
-        deadline = time.monotonic() + request.timeout_s
-        try:
-            with self._cond:
-                while not self._entries and not self._stop.is_set():
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return pp.pin_answer(pp.PinResult.TIMEOUT)
-                    self._cond.wait(left)
-                if self._stop.is_set():
-                    return pp.pin_answer(pp.PinResult.CANCELLED)
-                entry = self._entries.popleft()
-            return self._resolve(entry, deadline)
-        finally:
-            self.busy, self.prompt, self.amount = False, "", 0
+    def _cancel(self, payload: bytes) -> None:
+        if len(payload) != 1:
+            self._outbox.append(pp.error_answer(pp.PadErrorCode.BAD_PAYLOAD))
+        elif self._pending is None:
+            self._outbox.append(pp.cancel_answer(pp.CancelResult.IDLE))
+        else:
+            self.cancels += 1
+            self._finish_pin(pp.pin_answer(pp.PinResult.CANCELLED))
+            self._outbox.append(pp.cancel_answer(pp.CancelResult.CANCELLED))
+            log.info("pinpad.cancelled pin_requests=%d", self.pin_requests)
 
-    def _resolve(self, entry: Entry, deadline: float) -> bytes:
-        if entry.kind == "timeout":
-            self._stop.wait(max(0.0, deadline - time.monotonic()))
+    def _start_pin(self, payload: bytes) -> None:
+        try:
+            request = pp.parse_get_pin(payload)
+        except ValueError:
+            self._outbox.append(pp.error_answer(pp.PadErrorCode.BAD_PAYLOAD))
+            return
+        with self._cond:
+            self.prompt, self.amount = request.prompt, request.amount
+            self.pin_requests += 1
+            self._pending = _Pending(time.monotonic() + request.timeout_s)
+
+    def _finish_pin(self, answer: bytes) -> None:
+        with self._cond:
+            self._pending, self.prompt, self.amount = None, "", 0
+        self._outbox.append(answer)
+
+    def _resolve(self, pending: _Pending, now: float) -> bytes | None:
+        """The waiting GET_PIN's answer once it is known, else None."""
+        if pending.entry is None:
+            with self._cond:
+                if self._entries:
+                    taken = pending.entry = self._entries.popleft()
+                    wait = pending.deadline - now if taken.kind == "timeout" else taken.delay_s
+                    pending.ready_at = min(now + wait, pending.deadline)
+        if now >= pending.deadline:
             return pp.pin_answer(pp.PinResult.TIMEOUT)
-        if entry.delay_s:
-            self._stop.wait(min(entry.delay_s, max(0.0, deadline - time.monotonic())))
-        if time.monotonic() > deadline:
-            return pp.pin_answer(pp.PinResult.TIMEOUT)
+        entry = pending.entry
+        if entry is None or now < pending.ready_at:
+            return None
         if entry.kind == "cancel":
             return pp.pin_answer(pp.PinResult.CANCELLED)
         try:

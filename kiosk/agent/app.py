@@ -7,6 +7,7 @@
 ``POST /v1/card/read``                 {challenge}: raw records + card-check signature
 ``POST /v1/pin``                       {insertion, challenge, amount, prompt, timeout_s}: 202 + id
 ``GET  /v1/pin/<id>``                  the PIN operation: pending | done {atc, signature} | failed
+``POST /v1/pin/<id>/cancel``           cancel it: failed pin_cancelled (an ended one is returned as is)
 ``POST /v1/pinpad/display``            {text}: show text on the PIN pad
 ``/v1/print...``                       receipts: see :mod:`kiosk.agent.print_api`
 =====================================  =====================================================
@@ -141,6 +142,15 @@ def pin_result(op_id: str) -> ResponseReturnValue:
     return jsonify(op.to_json())
 
 
+@bp.post("/pin/<op_id>/cancel")
+def cancel_pin(op_id: str) -> ResponseReturnValue:
+    _, ops, _ = _state()
+    op = ops.cancel(op_id)
+    if op is None:
+        raise refuse("operation", "Operasi PIN tidak dikenal.", "Unknown PIN operation.", 404)
+    return jsonify(op.to_json())
+
+
 @bp.post("/pinpad/display")
 def display() -> ResponseReturnValue:
     devices, _, _ = _state()
@@ -175,7 +185,10 @@ def _check_token() -> ResponseReturnValue | None:
 def create_agent_app(devices: Devices, token: str, max_pin_timeout_s: int = 120) -> Flask:
     app = Flask("kiosk.agent")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.extensions["kiosk.agent"] = (devices, PinOperations(devices.reader, devices.pinpad), max_pin_timeout_s)
+    ops = PinOperations(devices.reader, devices.pinpad)
+    if devices.card_events is not None:  # a PIN operation ends at once when its card goes
+        devices.card_events.subscribe(ops.on_card_event)
+    app.extensions["kiosk.agent"] = (devices, ops, max_pin_timeout_s)
     app.extensions["kiosk.agent.token"] = hashlib.sha256(token.encode("utf-8")).digest()
     app.before_request(_check_token)
     app.register_error_handler(CardError, _card_error)

@@ -144,13 +144,24 @@ class AgentClient:
         return str(body["operation"])
 
     def pin_operation(self, op_id: str) -> PinOperation:
-        body = self._call("GET", f"/v1/pin/{op_id}")
+        return self._operation(self._call("GET", f"/v1/pin/{op_id}"))
+
+    def cancel_pin(self, op_id: str) -> PinOperation:
+        """Cancel a PIN operation: a pending one ends ``failed`` with PinEntryCancelled and the pad is
+        free when this returns; one that already ended comes back as it is. Unknown: AgentRefused."""
+        return self._operation(self._call("POST", f"/v1/pin/{op_id}/cancel"))
+
+    @staticmethod
+    def _operation(body: Any) -> PinOperation:
         answer = error = None
-        if body["state"] == "done":
-            answer = AuthAnswer(int(body["result"]["atc"]), _hex(body["result"]["signature"], "signature"))
-        elif body["state"] == "failed":
-            error = error_from_dict(body.get("error"))
-        return PinOperation(str(body["operation"]), str(body["state"]), answer, error)
+        try:
+            if body["state"] == "done":
+                answer = AuthAnswer(int(body["result"]["atc"]), _hex(body["result"]["signature"], "signature"))
+            elif body["state"] == "failed":
+                error = error_from_dict(body.get("error"))
+            return PinOperation(str(body["operation"]), str(body["state"]), answer, error)
+        except (KeyError, TypeError, ValueError):
+            raise AgentRefused(detail="agent answer: unexpected PIN operation shape") from None
 
     def wait_pin(self, op_id: str, timeout_s: float, poll_s: float = 0.05) -> AuthAnswer:
         """Poll until the operation ends; its error is raised. (Checkout steps poll themselves.)"""

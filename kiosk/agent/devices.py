@@ -3,7 +3,9 @@ print queue (each when configured)."""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -11,10 +13,12 @@ from card_reader.errors import CardError, PinPadUnavailable
 from card_reader.monitor import MonitorHub
 from card_reader.pin import PinBlock
 from card_reader.pinpad import PinPad
-from card_reader.session import ReaderSession
+from card_reader.session import ReaderSession, SessionEvent
 from kiosk.agent.config import AgentSettings
 from kiosk.agent.events import EventLog
 from kiosk.agent.printing import PrintService
+
+log = logging.getLogger("kiosk.agent")
 
 
 class StatusReporting(Protocol):
@@ -46,11 +50,11 @@ class PinPadPort:
             self._pad = None
         self.last_error = exc.code
 
-    def get_pin(self, timeout_s: int, amount: int, prompt: str) -> PinBlock:
+    def get_pin(self, timeout_s: int, amount: int, prompt: str, abort: threading.Event | None = None) -> PinBlock:
         with self._lock:
             self.busy = True
             try:
-                block = self._use().get_pin(timeout_s, amount, prompt)
+                block = self._use().get_pin(timeout_s, amount, prompt, abort)
             except CardError as exc:
                 self._failed(exc)
                 raise
@@ -58,6 +62,22 @@ class PinPadPort:
                 self.busy = False
             self.last_error = None
             return block
+
+    def cancel(self, abort: threading.Event | None = None) -> bool:
+        """Cancel a PIN entry in progress (any thread; never waits for the port lock).
+
+        With ``abort``, only the entry given that event (see :meth:`PinPad.cancel`).
+        """
+        pad = self._pad
+        if pad is None:  # never opened, or closed after a failure: no entry can be waiting
+            if abort is not None:
+                abort.set()
+            return False
+        try:
+            return pad.cancel(abort)
+        except CardError as exc:
+            self.last_error = exc.code
+            raise
 
     def display(self, text: str) -> None:
         with self._lock:
@@ -87,6 +107,30 @@ class PinPadPort:
                 self._pad = None
 
 
+class CardEvents:
+    """The reader's events, fanned out: to the listeners first (PIN operations end at once), then
+    to the event log, so a client that sees ``removed`` also sees the operation ended."""
+
+    def __init__(self, events: EventLog) -> None:
+        self.events = events
+        self._listeners: list[Callable[[SessionEvent], None]] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Callable[[SessionEvent], None]) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def __call__(self, event: SessionEvent) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:  # a listener's bug must not stop the reader's worker or the log
+                log.exception("agent.card_listener_failed")
+        self.events.append(event)
+
+
 @dataclass
 class Devices:
     hub: MonitorHub
@@ -95,16 +139,18 @@ class Devices:
     pinpad: PinPadPort | None = None
     printer: PrintService | None = None
     extra: dict[str, StatusReporting] = field(default_factory=dict)
+    card_events: CardEvents | None = None  # subscribe to reader events here
 
     @classmethod
     def open(cls, settings: AgentSettings) -> Devices:
         printer = PrintService.open(settings) if settings.printer.device else None  # a bad queue folder fails here
         events = EventLog()
+        card_events = CardEvents(events)
         hub = MonitorHub()
-        reader = ReaderSession(hub, settings.reader, exclusive=settings.exclusive, on_event=events.append)
+        reader = ReaderSession(hub, settings.reader, exclusive=settings.exclusive, on_event=card_events)
         hub.start()
         pinpad = PinPadPort(settings.pinpad, settings.pinpad_baud) if settings.pinpad else None
-        return cls(hub, reader, events, pinpad, printer.start() if printer else None)
+        return cls(hub, reader, events, pinpad, printer.start() if printer else None, card_events=card_events)
 
     def close(self) -> None:
         for device in (self.printer, *self.extra.values(), self.pinpad):

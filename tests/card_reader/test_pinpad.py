@@ -1,11 +1,13 @@
-"""The PIN pad driver against the emulator on a real pty pair, its resend rules, and fuzzed
-serial frames (only CardErrors, never a crash or a hang)."""
+"""The PIN pad driver against the emulator on a real pty pair, its resend rules, CANCEL from
+another thread, and fuzzed serial frames (only CardErrors, never a crash or a hang, and never a
+PIN from an entry that was cancelled)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -14,11 +16,11 @@ import serial
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from card_reader.errors import CardError, PinEntryCancelled, PinEntryTimeout, PinPadUnavailable
-from card_reader.pinpad import PadTiming, PinPad
+from card_reader.errors import CardError, DeviceBusy, PinEntryCancelled, PinEntryTimeout, PinPadUnavailable
+from card_reader.pinpad import PadStatus, PadTiming, PinPad
 from card_reader.protocol import card as card_proto
 from card_reader.protocol import pinpad as pp
-from tests.support.devices import PinPadProcess, PtyPair
+from tests.support.devices import PinPadProcess, PtyPair, wait_for
 
 
 @pytest.fixture
@@ -92,6 +94,128 @@ def test_too_many_faults_give_a_clear_error(driver: PinPad, pinpad: PinPadProces
     assert driver.status().state is pp.PadState.READY  # the line recovers
 
 
+# ---- CANCEL -----------------------------------------------------------------------------------
+
+
+class Entering:
+    """``get_pin`` on a thread of its own; ``outcome`` is the block or the error, ``ended`` when."""
+
+    def __init__(self, driver: PinPad, timeout_s: int = 60, abort: threading.Event | None = None) -> None:
+        self.outcome: object = None
+        self.ended = 0.0
+        self.thread = threading.Thread(target=self._run, args=(driver, timeout_s, abort))
+        self.thread.start()
+
+    def _run(self, driver: PinPad, timeout_s: int, abort: threading.Event | None) -> None:
+        try:
+            self.outcome = driver.get_pin(timeout_s, 166_800, "PIN e-Kartu Tani", abort)
+        except CardError as exc:
+            self.outcome = exc
+        self.ended = time.monotonic()
+
+    def join(self) -> object:
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+        return self.outcome
+
+
+def prompting(pinpad: PinPadProcess) -> None:
+    wait_for(lambda: pinpad.status()["state"] == "busy")
+
+
+def test_cancel_from_another_thread_ends_get_pin_at_once(driver: PinPad, pinpad: PinPadProcess) -> None:
+    before = pinpad.status()["cancels"]
+    entering = Entering(driver)
+    prompting(pinpad)
+    asked = time.monotonic()
+    assert driver.cancel() is True
+    error = entering.join()
+    assert isinstance(error, PinEntryCancelled) and error.fields == {"by": "kiosk"} and "kios" in error.message_id
+    assert entering.ended - asked < 0.5  # not the 60 s timeout
+    status = pinpad.status()
+    assert status["state"] == "ready" and status["amount"] == 0 and status["cancels"] == before + 1
+    pinpad.queue_pin("123456")  # the line is clean: the next customer's PIN comes through at once
+    assert driver.get_pin(5, 1, "PIN").reveal() == card_proto.pin_block("123456")
+
+
+def test_cancel_when_idle_is_harmless(driver: PinPad, pinpad: PinPadProcess) -> None:
+    before = pinpad.status()
+    assert driver.cancel() is False
+    after = pinpad.status()
+    assert after["state"] == "ready" and (after["cancels"], after["pin_requests"]) == (before["cancels"], before["pin_requests"])
+    assert driver.status().state is pp.PadState.READY
+    pinpad.queue_pin("4321")
+    assert driver.get_pin(5, 1, "PIN").reveal() == card_proto.pin_block("4321")
+
+
+def test_abort_event_cancels_only_its_own_entry(driver: PinPad, pinpad: PinPadProcess) -> None:
+    already = threading.Event()
+    already.set()
+    requests = pinpad.status()["pin_requests"]
+    with pytest.raises(PinEntryCancelled):
+        driver.get_pin(60, 1, "PIN", already)
+    assert pinpad.status()["pin_requests"] == requests  # set before the call: the pad never prompted
+    mine, other = threading.Event(), threading.Event()
+    entering = Entering(driver, abort=mine)
+    prompting(pinpad)
+    assert driver.cancel(other) is False and other.is_set()  # not this entry's event: nothing sent
+    assert pinpad.status()["state"] == "busy" and entering.thread.is_alive()
+    mine.set()  # set without cancel(): the waiting thread sends the CANCEL itself
+    assert isinstance(entering.join(), PinEntryCancelled)
+    assert pinpad.status()["state"] == "ready"
+
+
+def test_an_entry_started_after_a_cancel_is_not_cancelled(driver: PinPad, pinpad: PinPadProcess) -> None:
+    first = Entering(driver)
+    prompting(pinpad)
+    assert driver.cancel() is True and isinstance(first.join(), PinEntryCancelled)
+    second = Entering(driver)
+    prompting(pinpad)
+    pinpad._post("/keys", {"keys": "975310", "enter": True})
+    assert second.join().reveal() == card_proto.pin_block("975310")  # type: ignore[attr-defined]
+
+
+def test_cancel_through_naks_and_a_corrupt_answer(driver: PinPad, pinpad: PinPadProcess) -> None:
+    entering = Entering(driver)
+    prompting(pinpad)
+    pinpad.faults(nak_commands=2, corrupt_answers=1)  # the CANCEL is NAKed twice, the p 01 arrives corrupt
+    asked = time.monotonic()
+    assert driver.cancel() is True
+    assert isinstance(entering.join(), PinEntryCancelled) and entering.ended - asked < 2
+    assert driver.status().state is pp.PadState.READY
+
+
+def test_unacknowledged_cancel_is_a_clear_error_and_an_idle_cancel_clears_the_pad(
+        driver: PinPad, pinpad: PinPadProcess) -> None:
+    entering = Entering(driver)
+    prompting(pinpad)
+    pinpad.faults(ignore_commands=1 + pp.MAX_RESENDS)
+    asked = time.monotonic()
+    assert driver.cancel() is True
+    error = entering.join()
+    assert isinstance(error, PinPadUnavailable) and "CANCEL" in error.fields["detail"]
+    assert entering.ended - asked < (2 + pp.MAX_RESENDS) * pp.ACK_TIMEOUT_S
+    assert pinpad.status()["state"] == "busy"  # the pad never heard it: it still waits for the PIN
+    with pytest.raises(DeviceBusy):
+        driver.status()
+    assert driver.cancel() is True  # a plain CANCEL ends the orphaned entry (its p 01 is passed over)
+    assert pinpad.status()["state"] == "ready" and driver.status().state is pp.PadState.READY
+
+
+def test_no_pin_byte_is_logged(driver: PinPad, pinpad: PinPadProcess, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    pinpad.queue_pin("246813")
+    block = driver.get_pin(5, 1, "PIN")
+    entering = Entering(driver)
+    prompting(pinpad)
+    driver.cancel()
+    entering.join()
+    text = caplog.text + "".join(repr(r.args) for r in caplog.records)
+    assert "pinpad.pin_entered" in text and "pinpad.cancel" in text
+    for secret in ("246813", block.reveal().hex(), block.reveal().hex().upper(), repr(block.reveal())):
+        assert secret not in text
+
+
 def test_missing_port_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(PinPadUnavailable):
         PinPad.open(str(tmp_path / "no-such-port"))
@@ -113,15 +237,22 @@ class VirtualClock:
 
 
 class FakePort:
-    """A SerialPort (same Protocol as pyserial's) that answers with scripted bytes, on a virtual clock."""
+    """A SerialPort (same Protocol as pyserial's) that answers with scripted bytes, on a virtual clock.
+    ``hooks[n]`` runs just before the n-th read (1-based) answers, as another thread would."""
 
-    def __init__(self, incoming: bytes, clock: VirtualClock) -> None:
+    def __init__(self, incoming: bytes, clock: VirtualClock,
+                 hooks: dict[int, Callable[[], object]] | None = None) -> None:
         self.incoming = bytearray(incoming)
         self.timeout: float | None = 0.0
         self.written = bytearray()
         self.clock = clock
+        self.hooks = hooks or {}
+        self.reads = 0
 
     def read(self, size: int = 1) -> bytes:
+        self.reads += 1
+        if self.reads in self.hooks:
+            self.hooks.pop(self.reads)()
         out = bytes(self.incoming[:size])
         del self.incoming[:size]
         self.clock.now += 0.001 if out else (self.timeout or 0.005)
@@ -165,6 +296,51 @@ def test_fuzzed_serial_bytes_in_memory(incoming: bytes) -> None:
         _exercise(PinPad(FakePort(bytes([pp.ACK]) + incoming, clock), "fuzz", FAST))
         _exercise(PinPad(FakePort(incoming, clock), "fuzz", FAST))
     assert clock.now < 60  # virtual seconds: every wait is bounded
+
+
+def test_a_pin_that_crosses_the_cancel_on_the_line_is_dropped() -> None:
+    clock = VirtualClock()
+    block = card_proto.pin_block("123456")
+    incoming = (bytes([pp.ACK, pp.ACK]) + pp.encode_frame(pp.pin_answer(pp.PinResult.ENTERED, block))
+                + pp.encode_frame(pp.cancel_answer(pp.CancelResult.IDLE)))
+    port = FakePort(incoming, clock)
+    pad = PinPad(port, "race", FAST)
+    cancelled: list[bool] = []
+    port.hooks[2] = lambda: cancelled.append(pad.cancel(wait_s=0))  # after the GET_PIN's ACK
+    with mock.patch("card_reader.pinpad.time", clock), pytest.raises(PinEntryCancelled):
+        pad.get_pin(30, 1, "PIN")
+    assert cancelled == [True] and not port.incoming  # both answers were read ...
+    expected = (pp.encode_frame(pp.get_pin(30, 1, "PIN")) + pp.encode_frame(pp.cancel())
+                + bytes([pp.ACK, pp.ACK]))  # ... and acknowledged
+    assert bytes(port.written) == expected
+
+
+def test_late_answers_are_acknowledged_and_passed_over() -> None:
+    clock = VirtualClock()
+    late = pp.encode_frame(pp.pin_answer(pp.PinResult.CANCELLED)) + pp.encode_frame(pp.cancel_answer(pp.CancelResult.IDLE))
+    port = FakePort(bytes([pp.ACK]) + late + pp.encode_frame(pp.status_answer(pp.PadState.READY, "pad")), clock)
+    with mock.patch("card_reader.pinpad.time", clock):
+        assert PinPad(port, "late", FAST).status() == PadStatus(pp.PadState.READY, "pad")
+    assert bytes(port.written).endswith(bytes([pp.ACK]) * 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(frame_like, max_size=8).map(b"".join), st.integers(1, 40))
+def test_fuzzed_line_with_a_cancel_never_yields_a_pin(incoming: bytes, cancel_at: int) -> None:
+    clock = VirtualClock()
+    port = FakePort(bytes([pp.ACK]) + incoming, clock)
+    pad = PinPad(port, "fuzz", FAST)
+    fired: list[bool] = []
+    port.hooks[cancel_at] = lambda: fired.append(pad.cancel(wait_s=0))
+    with mock.patch("card_reader.pinpad.time", clock):
+        try:
+            block = pad.get_pin(1, 1, "PIN")
+        except CardError as exc:
+            assert exc.code in ("pinpad_unavailable", "pin_cancelled", "pin_timeout", "device_busy")
+            assert not fired or exc.code in ("pinpad_unavailable", "pin_cancelled")
+        else:
+            assert not fired, f"a cancelled entry returned {block!r}"
+    assert clock.now < 60
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from card_reader import NoCard, WrongPin
-from card_reader.errors import CardError, error_from_dict
+from card_reader.errors import CardError, PinEntryCancelled, error_from_dict
 from kiosk.agent.client import AgentClient
 from kiosk.agent.config import load_agent_settings, load_link_settings
 from kiosk.agent.errors import AgentRefused, AgentUnavailable, NoPrinter, PrintKeyConflict
@@ -47,6 +47,30 @@ def test_error_envelopes_become_card_errors() -> None:
         with pytest.raises(WrongPin) as err:
             client.wait_pin("x", 1)
         assert err.value.fields == {"tries_left": 1} and "Sisa percobaan: 1" in err.value.message_id
+
+
+def test_cancel_pin_posts_and_returns_the_operation() -> None:
+    cancelled = PinEntryCancelled("Pengisian PIN dibatalkan oleh kios.", "PIN entry was cancelled by the kiosk.", by="kiosk")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.method == "POST"
+        if request.url.path == "/v1/pin/op1/cancel":
+            return httpx.Response(200, json={"operation": "op1", "state": "failed", "result": None,
+                                             "error": cancelled.to_dict()})
+        if request.url.path == "/v1/pin/op2/cancel":
+            return httpx.Response(200, json={"operation": "op2", "state": "done"})  # no result: a bad answer
+        return httpx.Response(404, json={"error": AgentRefused(field="operation").to_dict()})
+
+    with client_for(handler) as client:
+        op = client.cancel_pin("op1")
+        assert (op.id, op.state, op.answer) == ("op1", "failed", None)
+        assert isinstance(op.error, PinEntryCancelled) and op.error.fields == {"by": "kiosk"}
+        assert op.error.message_en == "PIN entry was cancelled by the kiosk."
+        with pytest.raises(AgentRefused):
+            client.cancel_pin("op2")
+        with pytest.raises(AgentRefused) as unknown:
+            client.cancel_pin("op3")
+        assert unknown.value.fields == {"field": "operation"}
 
 
 @pytest.mark.parametrize("response", [
