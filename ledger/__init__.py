@@ -51,6 +51,10 @@ from ledger.retry import run_in_transaction
 from ledger.settle import expire_pending, post, void
 from ledger.sinks import roll_up
 
+# The audit log on the database (sealing, checkpoints, proofs, export; ledger.audit.db) comes last:
+# it builds on the modules above. Receipts take the entry hash a journal's QR code carries from here.
+from ledger.audit.db import leaf_hash_of_journal  # noqa: E402
+
 new_journal_id = new_id
 
 __all__ = [
@@ -60,7 +64,7 @@ __all__ = [
     "JournalSpec", "JournalState", "LedgerError", "Leg", "Limit", "LimitExceeded", "RetriesExhausted",
     "UnbalancedJournal", "UnknownAccount", "UnknownJournal", "account_by_key", "append_entry", "balance", "balances",
     "canonical", "check_asset", "close_account", "decode", "expire_pending", "get_account", "history", "journal",
-    "journal_by_key", "journal_entries", "journals_by_remote_ref", "kg_asset", "new_journal_id", "open_account",
+    "journal_by_key", "journal_entries", "journals_by_remote_ref", "kg_asset", "leaf_hash_of_journal", "new_journal_id", "open_account",
     "open_accounts", "pending_journals", "post", "rfc3339", "roll_up", "run_in_transaction", "submit",
     "submit_batch", "void",
 ]

@@ -153,3 +153,54 @@ entries = sa.Table(
     sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
     sa.Index("ix_ledger_entries_journal_id", "journal_id"),
 )
+
+# --- The audit log's seal (issue 7; migration l0002). The sealer gives each entry the next sequence
+# number here (never inferred from entry ids, which commit out of order), with its RFC 6962 leaf hash;
+# interior Merkle nodes are stored once each under (level, idx) (docs/audit-log.md §1); checkpoints
+# are the signed tree heads. All three are append-only (triggers). New entries reach the sealer
+# through ``ledger_seal_queue``, filled by a statement trigger on ``ledger_entries`` and emptied by
+# the sealer (Trillian's "unsequenced" table): the sealer never scans the whole log.
+
+seal = sa.Table(
+    "ledger_seal",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("entry_id", sa.Uuid, sa.ForeignKey("ledger_entries.id", name="entry"), nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
+    sa.Column("sealed_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("entry_id", name="uq_ledger_seal_entry_id"),
+    sa.CheckConstraint("seq >= 0", name="seq_not_negative"),
+    sa.CheckConstraint("length(leaf_hash) = 32", name="leaf_hash_size"),
+    sa.Index("ix_ledger_seal_leaf_hash", "leaf_hash"),
+)
+
+audit_nodes = sa.Table(
+    "ledger_audit_nodes",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+    sa.CheckConstraint("level BETWEEN 1 AND 63", name="level_range"),
+    sa.CheckConstraint("idx >= 0", name="idx_not_negative"),
+    sa.CheckConstraint("length(hash) = 32", name="hash_size"),
+)
+
+checkpoints = sa.Table(
+    "ledger_checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.LargeBinary, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("size >= 0", name="size_not_negative"),
+    sa.CheckConstraint("length(root_hash) = 32", name="root_hash_size"),
+)
+
+seal_queue = sa.Table(
+    "ledger_seal_queue",
+    metadata,
+    sa.Column("entry_id", sa.Uuid, primary_key=True),
+    sa.Column("rank", sa.SmallInteger, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_ledger_seal_queue_order", "rank", "created_at", "entry_id"),
+)

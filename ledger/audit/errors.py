@@ -173,6 +173,130 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "Tidak ada checkpoint untuk diperiksa.",
         "There is no checkpoint to check against.",
     ),
+    # --- the log's export and the offline / live verifier (part B) ---
+    "export_unreadable": (
+        "Ekspor {path} tidak dapat dibaca: {reason}.",
+        "Export {path} cannot be read: {reason}.",
+    ),
+    "export_malformed": (
+        "Ekspor rusak di {file} baris {line}: {reason}.",
+        "Export damaged at {file} line {line}: {reason}.",
+    ),
+    "export_incomplete": (
+        "Ekspor tidak lengkap: {file} berisi {got} baris, manifes menyebut {want}.",
+        "Export incomplete: {file} holds {got} lines, the manifest says {want}.",
+    ),
+    "checkpoint_inconsistent": (
+        "Checkpoint ke-{position} (ukuran {size}) tidak konsisten dengan checkpoint sebelumnya: {detail}",
+        "Checkpoint number {position} (size {size}) is not consistent with the one before: {detail}",
+    ),
+    "entry_malformed": (
+        "Entri {seq} tidak sah: {reason}.",
+        "Entry {seq} is invalid: {reason}.",
+    ),
+    "journal_unbalanced": (
+        "Entri {seq}: jurnal {journal} tidak seimbang untuk aset {asset} (selisih {difference}).",
+        "Entry {seq}: journal {journal} does not balance in asset {asset} (off by {difference}).",
+    ),
+    "journal_bad_leg": (
+        "Entri {seq}: baris {leg} jurnal {journal} tidak sah: {reason}.",
+        "Entry {seq}: leg {leg} of journal {journal} is invalid: {reason}.",
+    ),
+    "journal_repeated": (
+        "Entri {seq}: jurnal {journal} diajukan lebih dari sekali.",
+        "Entry {seq}: journal {journal} is submitted more than once.",
+    ),
+    "journal_not_pending": (
+        "Entri {seq}: jurnal {journal} berubah status tanpa sedang tertunda.",
+        "Entry {seq}: journal {journal} changes state without being pending.",
+    ),
+    "journal_changed": (
+        "Entri {seq}: jurnal {journal} mengubah {field} saat berubah status.",
+        "Entry {seq}: journal {journal} changes its {field} along with its state.",
+    ),
+    "account_repeated": (
+        "Entri {seq}: akun {account} dibuka lebih dari sekali.",
+        "Entry {seq}: account {account} is opened more than once.",
+    ),
+    "account_not_open": (
+        "Entri {seq}: akun {account} {reason}.",
+        "Entry {seq}: account {account} {reason}.",
+    ),
+    "account_over_limit": (
+        "Saldo akun {account} ({asset}) yang dihitung ulang melanggar batasnya ({limit}).",
+        "The rebuilt balance of account {account} ({asset}) breaks its limit ({limit}).",
+    ),
+    "assets_unbalanced": (
+        "Saldo yang dihitung ulang untuk aset {asset} tidak berjumlah nol ({difference}).",
+        "The rebuilt balances of asset {asset} do not sum to zero ({difference}).",
+    ),
+    "table_mismatch": (
+        "Tabel {table} tidak cocok dengan log untuk {key}: {field} di tabel {table_value}, di log {log_value}.",
+        "Table {table} disagrees with the log for {key}: {field} is {table_value} in the table, {log_value} in the log.",
+    ),
+    "row_missing": (
+        "{what} {key} ada di log tetapi hilang dari tabel {table}.",
+        "{what} {key} is in the log but missing from table {table}.",
+    ),
+    "row_unlogged": (
+        "{what} {key} di tabel {table} tidak tercatat di log audit.",
+        "{what} {key} in table {table} is not recorded in the audit log.",
+    ),
+    "entry_unsealed": (
+        "Entri {entry} tidak disegel dan tidak ada di antrean segel.",
+        "Entry {entry} is neither sealed nor queued for sealing.",
+    ),
+    "sealed_entry_missing": (
+        "Entri bernomor urut {seq} telah disegel tetapi barisnya hilang dari ledger_entries.",
+        "The entry sealed as sequence {seq} is missing from ledger_entries.",
+    ),
+    "node_mismatch": (
+        "Simpul pohon ({level}, {index}) tersimpan tidak cocok dengan hasil hitung ulang.",
+        "The stored tree node ({level}, {index}) does not match its recomputed hash.",
+    ),
+    "node_count": (
+        "Tingkat {level} pohon berisi {got} simpul, seharusnya {want}.",
+        "Tree level {level} holds {got} nodes, expected {want}.",
+    ),
+    "log_rolled_back": (
+        "Log berakhir pada checkpoint berukuran {size}, padahal checkpoint berukuran {known} pernah terlihat: "
+        "riwayat digulung mundur.",
+        "The log ends at a checkpoint of size {size}, but a checkpoint of size {known} was seen before: "
+        "history was rolled back.",
+    ),
+    "known_checkpoint_invalid": (
+        "Checkpoint yang diketahui tidak sah: {detail}",
+        "The known checkpoint is invalid: {detail}",
+    ),
+    # --- the database side of the log ---
+    "log_tampered": (
+        "Log audit di basis data rusak atau diubah: {detail}. Tidak ada checkpoint baru yang ditandatangani.",
+        "The audit log in the database is damaged or was altered: {detail}. No new checkpoint is signed.",
+    ),
+    "checkpoint_not_found": (
+        "Tidak ada checkpoint berukuran {size}.",
+        "There is no checkpoint of size {size}.",
+    ),
+    "journal_not_logged": (
+        "Jurnal {journal} tidak memiliki entri audit.",
+        "Journal {journal} has no audit entry.",
+    ),
+    "leaf_not_found": (
+        "Tidak ada entri tersegel dengan hash daun {leaf_hash}.",
+        "No sealed entry has the leaf hash {leaf_hash}.",
+    ),
+    "entry_not_sealed": (
+        "Entri {entry} belum disegel; coba lagi dalam beberapa detik.",
+        "Entry {entry} is not sealed yet; try again in a few seconds.",
+    ),
+    "entry_not_in_checkpoint": (
+        "Entri nomor urut {seq} belum tercakup checkpoint berukuran {size}; coba lagi setelah checkpoint berikutnya.",
+        "Entry {seq} is not yet covered by the checkpoint of size {size}; try again after the next checkpoint.",
+    ),
+    "export_target_exists": (
+        "Direktori ekspor {path} sudah berisi berkas; pilih direktori kosong.",
+        "Export directory {path} is not empty; choose an empty directory.",
+    ),
     # --- witness ---
     "witness_exists": (
         "Direktori saksi {path} sudah berisi saksi.",
@@ -250,6 +374,10 @@ class KeyFileError(AuditError):
 
 class LogVerificationError(AuditError):
     """The log does not match its signed checkpoints; ``fields`` name the first bad entry or range."""
+
+
+class LogStateError(AuditError):
+    """The database's log cannot answer (not sealed yet, no such checkpoint) or was found altered."""
 
 
 class WitnessError(AuditError):

@@ -30,3 +30,9 @@ def test_audit_modules_import_only_the_standard_library_cryptography_and_themsel
                 continue
             foreign.setdefault(path.name, []).append(name)
     assert foreign == {}
+
+
+def test_the_core_never_imports_its_database_side() -> None:
+    """``ledger/audit/db/`` (SQLAlchemy) builds on the core; the core's modules never import it."""
+    for path in sorted(PACKAGE.glob("*.py")):
+        assert not {n for n in imported_modules(path) if n.startswith("ledger.audit.db")}, path.name
