@@ -17,7 +17,7 @@ import ledger
 from kiosk.api import bp
 from kiosk.api.view import checkout_view
 from kiosk.auth import access
-from kiosk.checkout import consent, runner, store
+from kiosk.checkout import changes, consent, runner, store
 from kiosk.checkout.errors import CheckoutError, bad_request, not_found, wrong_state
 from kiosk.checkout.schema import CheckoutRow
 from kiosk.checkout.states import Event, State
@@ -26,7 +26,7 @@ from kiosk.models import Role
 from kiosk.wiring import checkout_deps, checkout_runner, services
 
 MAX_WAIT_S = 5.0
-POLL_S = 0.025
+POLL_S = 0.05  # database poll for changes made by other processes
 
 
 def _key() -> str:
@@ -80,12 +80,13 @@ def get_checkout(checkout_id: str) -> ResponseReturnValue:
     deadline = time.monotonic() + wait
     session = db_session()
     while True:
+        seen = changes.generation()
         with session.begin():
             row = _visible(store.load(session, cid))
             if after is None or row.version > after or time.monotonic() >= deadline:
                 body = _view(row)
                 break
-        time.sleep(POLL_S)
+        changes.wait(seen, min(POLL_S, max(0.0, deadline - time.monotonic())))
     if not row.state.final and row.state is not State.DECIDED and (row.lease_until is None or row.lease_until < checkout_deps().now()):
         checkout_runner().kick(row.id)  # nobody drives it (a process died): pick it up
     return jsonify(body)

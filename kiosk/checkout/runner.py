@@ -21,14 +21,14 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from kiosk.checkout import consent, identify, printing, settle, store
+from kiosk.checkout import changes, consent, identify, printing, settle, store
 from kiosk.checkout.ports import CheckoutDeps
 from kiosk.checkout.schema import CheckoutRow
 from kiosk.checkout.states import Event, IllegalTransition, State
 
 log = logging.getLogger("kiosk.checkout")
 
-PIN_POLL_S = 0.05
+PIN_POLL_S = 0.02
 # states a runner can move on by itself (DECIDED waits for the operator)
 DRIVABLE = frozenset({
     State.CREATED, State.IDENTIFIED, State.SELECTED, State.AWAITING_PIN, State.CONSENTED, State.PENDING,
@@ -83,12 +83,16 @@ def drive(deps: CheckoutDeps, checkout_id: uuid.UUID, actor: str, *, states: fro
         if not store.claim(s, checkout_id, actor, now=deps.now(), lease=deps.settings.lease):
             return store.load(s, checkout_id).state
     give_up = time.monotonic() + deadline_s
+    renew_at = time.monotonic() + deps.settings.lease.total_seconds() / 2
     state = State.CREATED
     try:
         while time.monotonic() < give_up:
             with deps.sessions.begin() as s:
-                store.claim(s, checkout_id, actor, now=deps.now(), lease=deps.settings.lease)
+                if time.monotonic() >= renew_at:  # extend the lease only when half of it is gone
+                    store.claim(s, checkout_id, actor, now=deps.now(), lease=deps.settings.lease)
+                    renew_at = time.monotonic() + deps.settings.lease.total_seconds() / 2
                 row = store.load(s, checkout_id)
+            changes.bump()
             state = row.state
             if state.final or state not in states or not _due_now(deps, row):
                 break
