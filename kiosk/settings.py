@@ -70,6 +70,17 @@ class Settings:
     checkpoint_every_s: int = _env("KIOSK_CHECKPOINT_EVERY_S", 60)
     # Test-only fault injection: SIGKILL this process at the named checkout step (refused in production).
     crash_at: str = _env("KIOSK_FAULT_CRASH_AT", "")
+    # Demo mode (kiosk/demo.py): the device stack's stack.json, for the demo control page (refused in production).
+    demo_stack: str = _env("KIOSK_DEMO_STACK", "")
+    # Security (issue 11, docs/security.md): login throttling, sessions, request size, HSTS.
+    login_max_failures: int = _env("KIOSK_LOGIN_MAX_FAILURES", 5)  # per username, within the window
+    login_address_max_failures: int = _env("KIOSK_LOGIN_ADDRESS_MAX_FAILURES", 20)  # per client address
+    login_window_minutes: int = _env("KIOSK_LOGIN_WINDOW_MINUTES", 15)
+    login_lock_minutes: int = _env("KIOSK_LOGIN_LOCK_MINUTES", 15)
+    session_idle_minutes: int = _env("KIOSK_SESSION_IDLE_MINUTES", 60)  # the signed cookie expires unused
+    session_max_hours: int = _env("KIOSK_SESSION_MAX_HOURS", 12)  # a login ends after this, used or not
+    max_content_length: int = _env("KIOSK_MAX_CONTENT_LENGTH", 16 * 1024 * 1024)  # bytes per request (uploads)
+    hsts_seconds: int = _env("KIOSK_HSTS_SECONDS", 31_536_000)  # Strict-Transport-Security, production only
 
     @property
     def production(self) -> bool:
@@ -118,6 +129,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         if name in environ:
             values[f.name] = _coerce(name, environ[name], f.type)
     values.update(overrides)
+    if "session_cookie_secure" not in values and values.get("env", Settings.env) == "production":
+        values["session_cookie_secure"] = True  # Secure cookies by default in production (docs/security.md)
     settings = Settings(**values)
     return _complete(settings)
 
@@ -139,6 +152,9 @@ def _complete(s: Settings) -> Settings:
             raise ConfigError("SECRET_KEY is too short or is the development default: use 32+ random characters")
         if s.crash_at:
             raise ConfigError("KIOSK_FAULT_CRASH_AT is a test-only fault injection and is refused in production")
+        if s.demo_stack:
+            raise ConfigError("KIOSK_DEMO_STACK turns on the demo control page (emulated devices, demo PINs) and is "
+                              "refused in production: unset it")
         if s.password_memory_kib < 19456 or s.password_time_cost < 2:
             raise ConfigError("password hashing below the OWASP argon2id floor (19 MiB, t=2) in production")
     elif not s.secret_key:
@@ -154,8 +170,18 @@ def _complete(s: Settings) -> Settings:
                           ("ledger_key_file", keys / "ledger" / "ledger.key.pem")):
         if not getattr(s, name):
             changes[name] = str(default)
+    _check_security(s)
     try:
         date.fromisoformat(s.rule_start)
     except ValueError:
         raise ConfigError(f"KIOSK_RULE_START must be a date YYYY-MM-DD, got {s.rule_start!r}") from None
     return dataclasses.replace(s, **changes)
+
+
+def _check_security(s: Settings) -> None:
+    """The security settings must be positive whole numbers (docs/security.md)."""
+    for name in ("login_max_failures", "login_address_max_failures", "login_window_minutes", "login_lock_minutes",
+                 "session_idle_minutes", "session_max_hours", "max_content_length", "hsts_seconds"):
+        if getattr(s, name) < 1:
+            env = next(f.metadata["env"] for f in dataclasses.fields(Settings) if f.name == name)
+            raise ConfigError(f"{env} must be a whole number of at least 1, got {getattr(s, name)!r}")

@@ -34,6 +34,6 @@ def _http_error(err: HTTPException) -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
-    from kiosk.api import audit, checkout, devices, openapi  # noqa: F401  (routes register on bp)
+    from kiosk.api import audit, checkout, devices, farmers, money, openapi  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)

@@ -95,6 +95,120 @@ PATHS: dict[str, Any] = {
                               "responses": {"200": {"description": "OpenAPI 3.1"}}}},
 }
 
+# ---- money (issue 9; docs/money.md) ------------------------------------------------------------
+SCHEMAS["Checkout"]["properties"]["receipt"] = {
+    "type": ["object", "null"], "description": "the sale receipt: state printed | queued | unsent | failed | pending, "
+                                               "message_id / message_en for the operator, copies"}
+SCHEMAS |= {
+    "ReceiptStatus": {"type": "object", "required": ["key", "state", "message_id", "message_en"], "properties": {
+        "key": {"type": "string"}, "kind": {"type": "string"}, "journal_id": {"type": "string", "format": "uuid"},
+        "state": {"type": "string", "enum": ["printed", "queued", "unsent", "failed"]},
+        "message_id": {"type": "string"}, "message_en": {"type": "string"}, "reason": {"type": ["string", "null"]},
+        "attempts": {"type": "integer"}, "printed_at": {"type": ["string", "null"]}, "copy_of": {"type": ["string", "null"]},
+        "copies": {"type": "integer"}}},
+    "TopUpRequest": {"type": "object", "required": ["amount"], "properties": {
+        "amount": {"type": "integer", "minimum": 1, "maximum": 50_000_000},
+        "farmer": {"type": "string", "description": "pseudonym (supervisors; operators use the card in the reader)"},
+        "kiosk": {"type": "string"}}},
+    "TopUp": {"type": "object", "properties": {
+        "journal_id": {"type": "string", "format": "uuid"}, "kiosk": {"type": "string"}, "farmer": {"type": "string"},
+        "amount": {"type": "integer"}, "balance_after": {"type": "integer"}, "replayed": {"type": "boolean"},
+        "receipt": _ref("ReceiptStatus")}},
+    "BankImport": {"type": "object", "properties": {
+        "id": {"type": "string"}, "sha256": {"type": "string"}, "rows": {"type": "integer"}, "new_rows": {"type": "integer"},
+        "total": {"type": "integer"}, "total_new": {"type": "integer"}, "replayed": {"type": "boolean"},
+        "lines": {"type": "array", "items": {"type": "object"}}}},
+    "Deposit": {"type": "object", "required": ["amount", "reference"], "properties": {
+        "kiosk": {"type": "string"}, "amount": {"type": "integer", "minimum": 1}, "reference": {"type": "string"}}},
+    "Reconciliation": {"type": "object", "properties": {
+        **{k: {"type": "integer"} for k in ("host_count", "host_total", "ledger_count", "ledger_total", "matched",
+                                            "amount_mismatch", "missing_in_ledger", "missing_at_host")},
+        "day": {"type": "string", "format": "date"}, "lines": {"type": "array", "items": {"type": "object"}}}},
+    "ReconciliationException": {"type": "object", "properties": {
+        "id": {"type": "string"}, "kind": {"type": "string", "enum": ["amount_mismatch", "missing_in_ledger",
+                                                                          "missing_at_host"]},
+        "request_id": {"type": "string"}, "host_amount": {"type": ["integer", "null"]},
+        "ledger_amount": {"type": ["integer", "null"]}, "resolved_at": {"type": ["string", "null"]}}},
+    "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 5}}},
+    "Reversal": {"type": "object", "properties": {
+        "original_journal_id": {"type": "string"}, "reversal_journal_id": {"type": "string"}, "refund": {"type": "integer"},
+        "refund_to": {"type": "string", "enum": ["card", "cash"]}, "contribution_kept": {"type": "integer"},
+        "replayed": {"type": "boolean"}, "receipt": _ref("ReceiptStatus")}},
+    "EndOfDayRequest": {"type": "object", "properties": {
+        "kiosk": {"type": "string"}, "day": {"type": "string", "format": "date"}, "print": {"type": "boolean"}}},
+    "EndOfDay": {"type": "object", "properties": {
+        "id": {"type": "string"}, "kiosk": {"type": "string"}, "day": {"type": "string", "format": "date"},
+        "sha256": {"type": "string"}, "entry_id": {"type": "string"}, "report": {"type": "object"},
+        "receipt": {"oneOf": [_ref("ReceiptStatus"), {"type": "null"}]}}},
+}
+OPTIONAL_KEY = KEY | {"required": False}
+JOURNAL = {"name": "journal_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+DAY = {"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
+
+
+def _body_of(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+PATHS |= {
+    "/topups": {"post": {"summary": "Cash top-up of the card in the reader (supervisor: by pseudonym)", "parameters": [KEY],
+                         "requestBody": _body_of("TopUpRequest"),
+                         "responses": {"201": _json(_ref("TopUp")), "200": _json(_ref("TopUp"), "Replay"), **ERRORS}}},
+    "/bank-imports": {"post": {
+        "summary": "Import a bank settlement CSV (all or nothing; idempotent by file digest and line reference)",
+        "parameters": [{"name": "filename", "in": "query", "required": False, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+        "responses": {"201": _json(_ref("BankImport")), "200": _json(_ref("BankImport"), "Replay"), **ERRORS}}},
+    "/deposits": {"post": {"summary": "Record a top-up of the kiosk's BPJS partner deposit (supervisor)",
+                           "requestBody": _body_of("Deposit"),
+                           "responses": {"201": _json({"type": "object"}), "200": _json({"type": "object"}, "Replay"),
+                                         **ERRORS}}},
+    "/deposits/{kiosk}": {"get": {"summary": "BPJS deposit and cash in the drawer, from the ledger",
+                                  "parameters": [{"name": "kiosk", "in": "path", "required": True, "schema": {"type": "string"}}],
+                                  "responses": {"200": _json({"type": "object"}), **ERRORS}}},
+    "/reconciliations": {"post": {"summary": "Reconcile a WIB day with BPJS's settlement list (default yesterday)",
+                                  "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                                      "type": "object", "properties": {"day": {"type": "string", "format": "date"}}}}}},
+                                  "responses": {"201": _json(_ref("Reconciliation")), "503": ERROR, **ERRORS}}},
+    "/reconciliations/{day}": {"get": {"summary": "The day's latest reconciliation (?format=csv exports it)",
+                                       "parameters": [DAY, {"name": "format", "in": "query", "required": False,
+                                                            "schema": {"type": "string", "enum": ["csv"]}}],
+                                       "responses": {"200": {"description": "JSON or CSV", "content": {
+                                           "application/json": {"schema": _ref("Reconciliation")},
+                                           "text/csv": {"schema": {"type": "string"}}}}, **ERRORS}}},
+    "/reconciliation-exceptions": {"get": {"summary": "Open reconciliation differences (?all=1 with resolved ones)",
+                                           "parameters": [{"name": "all", "in": "query", "required": False,
+                                                           "schema": {"type": "string"}}],
+                                           "responses": {"200": _json({"type": "object", "properties": {"exceptions": {
+                                               "type": "array", "items": _ref("ReconciliationException")}}}), **ERRORS}}},
+    "/reconciliation-exceptions/{exception_id}/resolve": {"post": {
+        "summary": "Supervisor resolves a difference with a reason (audited)",
+        "parameters": [{"name": "exception_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
+        "requestBody": _body_of("Reason"), "responses": {"200": _json(_ref("ReconciliationException")), **ERRORS}}},
+    "/checkouts/{checkout_id}/reverse": {"post": {
+        "summary": "Same-day reversal of a posted sale (supervisor); a paid BPJS contribution is never reversed",
+        "parameters": [ID, KEY], "requestBody": _body_of("Reason"),
+        "responses": {"201": _json(_ref("Reversal")), "200": _json(_ref("Reversal"), "Replay"), **ERRORS}}},
+    "/checkouts/{checkout_id}/reprint": {"post": {
+        "summary": "Reprint the checkout's receipt marked SALINAN / COPY", "parameters": [ID, OPTIONAL_KEY],
+        "responses": {"201": _json(_ref("ReceiptStatus")), **ERRORS}}},
+    "/receipts/{journal_id}": {"get": {"summary": "What became of a journal's receipt", "parameters": [JOURNAL],
+                                       "responses": {"200": _json(_ref("ReceiptStatus")), **ERRORS}}},
+    "/receipts/{journal_id}/reprint": {"post": {"summary": "Reprint a journal's receipt marked SALINAN / COPY",
+                                                "parameters": [JOURNAL, OPTIONAL_KEY],
+                                                "responses": {"201": _json(_ref("ReceiptStatus")), **ERRORS}}},
+    "/end-of-day": {
+        "post": {"summary": "Close a kiosk's WITA day from the ledger: kept (append-only), optionally printed",
+                 "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("EndOfDayRequest")}}},
+                 "responses": {"201": _json(_ref("EndOfDay")), **ERRORS}},
+        "get": {"summary": "The kept end-of-day reports of a kiosk and day",
+                "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in ("kiosk", "day")],
+                "responses": {"200": _json({"type": "object", "properties": {"reports": {
+                    "type": "array", "items": _ref("EndOfDay")}}}), **ERRORS}}},
+}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Sutasoma Kiosk API", "version": "1",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 import fertilizer
 from fertilizer import KeyStore
 from kiosk.checkout import store
+from kiosk.checkout.printing import receipt_view
 from kiosk.checkout.schema import CheckoutRow
 from kiosk.checkout.states import State
 
@@ -70,6 +71,7 @@ def checkout_view(session: Session, keys: KeyStore, row: CheckoutRow) -> dict[st
         "bpjs": {"kpj": row.kpj, "paid_through_before": row.paid_through_before,
                  "paid_through_after": row.paid_through_after, "reference": row.bpjs_reference},
         "fertilizer_released": row.state is State.COMPLETED and bool(selection.get("lines")),
+        "receipt": receipt_view(session, row),
         "note": _last_note(session, row),
         "error": {"code": row.error_code, "message": row.error_en, "message_id": row.error_id} if row.error_code else None,
     }

@@ -3,28 +3,33 @@
 Each view declares who may call it with ``@access(Role.X, ...)`` or ``@access(PUBLIC)``. At start-up
 ``check_declared`` refuses an app with an undeclared endpoint, and ``before_request`` enforces the
 declaration: anonymous -> login page (HTML) or 401 envelope (``/api/``); wrong role -> 403.
-Machines authenticate with ``Authorization: Bearer <token>``.
+Machines authenticate with ``Authorization: Bearer <token>``. A person's login ends after
+``session_max_hours`` however busy (the signed cookie itself expires after ``session_idle_minutes``
+unused; kiosk.security sets that), and login throttling lives in :mod:`kiosk.auth.throttle`.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Request, Response, current_app, jsonify, redirect, request, url_for
+from flask import Flask, Request, Response, current_app, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, logout_user
 from flask_wtf import CSRFProtect
 
+from kiosk.auth.throttle import Throttle
 from kiosk.db import get_db
 from kiosk.models import ApiToken, Role, User
 
 PUBLIC = "public"
 F = TypeVar("F", bound=Callable[..., Any])
 _ATTR = "_kiosk_access"
+AUTH_AT = "_auth_at"  # session key: when this login happened (epoch seconds)
 
 
 def access(*who: Role | str) -> Callable[[F], F]:
@@ -119,7 +124,27 @@ def _load_from_request(req: Any) -> MachinePrincipal | None:
     return MachinePrincipal(row.id, row.name, row.role, row.kiosk_code)
 
 
+def mark_login() -> None:
+    """Call right after ``login_user``: starts the clock of the login's absolute lifetime."""
+    session[AUTH_AT] = int(time.time())
+    session.permanent = True  # the cookie expires (PERMANENT_SESSION_LIFETIME) instead of living on
+
+
+def _end_stale_login() -> None:
+    """A person's login older than ``session_max_hours`` (or of unknown age) ends here."""
+    if "_user_id" not in session:
+        return
+    max_age = current_app.extensions["kiosk.settings"].session_max_hours * 3600
+    at = session.get(AUTH_AT)
+    if isinstance(at, int) and 0 <= time.time() - at <= max_age:
+        return
+    logout_user()
+    session.pop(AUTH_AT, None)
+
+
 def _enforce() -> ResponseReturnValue | None:
+    if bearer_secret(request) is None:
+        _end_stale_login()
     if request.endpoint is None:
         return None  # 404/405 follow
     view = current_app.view_functions.get(request.endpoint)
@@ -145,7 +170,8 @@ def _deny(status: int, code: str, message_id: str, message_en: str) -> ResponseR
         return jsonify(body), status
     from flask import render_template
 
-    return render_template("error.html", status=status, message_id=message_id, message_en=message_en), status
+    return render_template("errors/page.html", status=status, code=code, message_id=message_id,
+                           message_en=message_en), status
 
 
 def check_declared(app: Flask) -> None:
@@ -163,8 +189,15 @@ def _csrf_unless_bearer() -> None:
         csrf.protect()
 
 
+def throttle() -> Throttle:
+    """The app's login throttle (kiosk.auth.throttle); tests replace its clock."""
+    found: Throttle = current_app.extensions["kiosk.throttle"]
+    return found
+
+
 def init_app(app: Flask) -> None:
-    """Sessions, CSRF (every cookie-authenticated write), login, and the access check."""
+    """Sessions, CSRF (every cookie-authenticated write), login, throttling, and the access check."""
+    app.extensions["kiosk.throttle"] = Throttle.from_settings(app.extensions["kiosk.settings"])
     app.session_interface = BearerAwareSessionInterface()
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     CSRFProtect(app)

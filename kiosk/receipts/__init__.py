@@ -22,6 +22,8 @@ from kiosk.receipts.layout import WIDTHS, Align, Line, Style, paper_text
 from kiosk.receipts.model import (
     Contribution,
     ContributionReceipt,
+    DayProduct,
+    EndOfDayReceipt,
     Farmer,
     Header,
     Kiosk,
@@ -42,7 +44,7 @@ from kiosk.receipts.render import render_lines
 from kiosk.receipts.status import Link, Paper, PrinterStatus
 
 __all__ = [
-    "WIDTHS", "Align", "Contribution", "ContributionReceipt", "Farmer", "Header", "InvalidReceipt", "Kiosk", "Line",
+    "WIDTHS", "Align", "Contribution", "ContributionReceipt", "DayProduct", "EndOfDayReceipt", "Farmer", "Header", "InvalidReceipt", "Kiosk", "Line",
     "Link", "Paper", "PaperOut", "PrinterError", "PrinterOffline", "PrinterStatus", "PrinterWriteTimeout",
     "ProductLine", "Proof", "QueueError", "QuotaLeft", "Receipt", "ReceiptError", "ReceiptKind", "ReversalReceipt",
     "SaleReceipt", "Style", "Tender", "TopUpReceipt", "UnknownPrintJob", "YearMonth", "as_copy", "paper_text",

@@ -10,13 +10,17 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from kiosk.receipts.errors import InvalidReceipt
 from kiosk.receipts.model import (
+    DAY_AMOUNTS,
+    DAY_COUNTS,
     Contribution,
     ContributionReceipt,
+    DayProduct,
+    EndOfDayReceipt,
     Farmer,
     Header,
     Kiosk,
@@ -42,7 +46,8 @@ def _month_text(month: YearMonth) -> str:
 def _header_dict(header: Header) -> dict[str, Any]:
     kiosk, farmer = header.kiosk, header.farmer
     return {"kiosk": {"code": kiosk.code, "name": kiosk.name, "address": kiosk.address}, "at": header.at.isoformat(),
-            "operator": header.operator, "farmer": {"name": farmer.name, "masked_nik": farmer.masked_nik},
+            "operator": header.operator,
+            "farmer": {"name": farmer.name, "masked_nik": farmer.masked_nik} if farmer is not None else None,
             "journal_id": str(header.proof.journal_id), "entry_hash": header.proof.entry_hash.hex(), "copy": header.copy}
 
 
@@ -66,11 +71,17 @@ def receipt_to_dict(receipt: Receipt) -> dict[str, Any]:
         out |= {"products": _products(receipt.products), "tender": receipt.tender.value,
                 "contribution": _contribution_dict(receipt.contribution), "agent": receipt.agent,
                 "quota_left": _quota(receipt.quota_left), "balance_after": receipt.balance_after}
+        if receipt.released:  # only when set, so the documented shape of older receipts stays as it was
+            out["released"] = True
     elif isinstance(receipt, ContributionReceipt):
         out |= {"contribution": _contribution_dict(receipt.contribution), "tender": receipt.tender.value,
                 "agent": receipt.agent, "balance_after": receipt.balance_after}
     elif isinstance(receipt, TopUpReceipt):
         out |= {"amount": receipt.amount, "balance_after": receipt.balance_after}
+    elif isinstance(receipt, EndOfDayReceipt):
+        out |= {"day": receipt.day.isoformat(), "products": [
+            {"name": p.name, "sales": p.sales, "kg": p.kg, "rupiah": p.rupiah} for p in receipt.products]}
+        out |= {name: getattr(receipt, name) for name in (*DAY_COUNTS, *DAY_AMOUNTS)}
     else:
         out |= {"original_journal_id": str(receipt.original_journal_id), "supervisor": receipt.supervisor,
                 "reason": receipt.reason, "products": _products(receipt.products),
@@ -129,12 +140,14 @@ def _enum(kind: type[Tender | ReceiptKind], text: str, where: str) -> Any:
 def _header(value: object) -> Header:
     f = _Fields(value, "header", {"kiosk", "at", "operator", "farmer", "journal_id", "entry_hash", "copy"})
     k = _Fields(f.get("kiosk", dict), "header.kiosk", {"code", "name", "address"})
-    farmer = _Fields(f.get("farmer", dict), "header.farmer", {"name", "masked_nik"})
+    farmer_value = f.get("farmer", dict, None)
+    farmer = _Fields(farmer_value, "header.farmer", {"name", "masked_nik"}) if farmer_value is not None else None
     entry_hash = f.get("entry_hash", str)
     if not re.fullmatch(r"[0-9a-f]{64}", entry_hash):
         raise InvalidReceipt("header.entry_hash", "harus 64 digit hex kecil", "must be 64 lowercase hex digits")
     return Header(Kiosk(k.get("code", str), k.get("name", str), k.get("address", str, "")), _time(f.get("at", str)),
-                  f.get("operator", str), Farmer(farmer.get("name", str), farmer.get("masked_nik", str)),
+                  f.get("operator", str),
+                  Farmer(farmer.get("name", str), farmer.get("masked_nik", str)) if farmer is not None else None,
                   Proof(_uuid(f.get("journal_id", str), "header.journal_id"), bytes.fromhex(entry_hash)),
                   f.get("copy", bool, False))
 
@@ -168,7 +181,7 @@ def _sale(f: _Fields, header: Header) -> Receipt:
                        _enum(Tender, f.get("tender", str), "tender"),
                        _contribution(contribution) if contribution is not None else None,
                        f.get("agent", str, None), _quota_list(f.get("quota_left", list, [])),
-                       f.get("balance_after", int, None))
+                       f.get("balance_after", int, None), f.get("released", bool, False))
 
 
 def _contribution_only(f: _Fields, header: Header) -> Receipt:
@@ -189,13 +202,30 @@ def _reversal(f: _Fields, header: Header) -> Receipt:
                            _quota_list(f.get("quota_left", list, [])), f.get("balance_after", int, None))
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidReceipt("day", "bukan tanggal YYYY-MM-DD", "is not a YYYY-MM-DD date") from None
+
+
+def _end_of_day(f: _Fields, header: Header) -> Receipt:
+    items = f.get("products", list)
+    rows = [_Fields(item, f"products[{i}]", {"name", "sales", "kg", "rupiah"}) for i, item in enumerate(items)]
+    products = tuple(DayProduct(r.get("name", str), r.get("sales", int), r.get("kg", int), r.get("rupiah", int))
+                     for r in rows)
+    values = {name: f.get(name, int) for name in (*DAY_COUNTS, *DAY_AMOUNTS)}
+    return EndOfDayReceipt(header, _day(f.get("day", str)), products, **values)
+
+
 # kind -> (keys besides kind and header, builder)
 _KINDS: dict[ReceiptKind, tuple[set[str], Callable[[_Fields, Header], Receipt]]] = {
-    ReceiptKind.SALE: ({"products", "tender", "contribution", "agent", "quota_left", "balance_after"}, _sale),
+    ReceiptKind.SALE: ({"products", "tender", "contribution", "agent", "quota_left", "balance_after", "released"}, _sale),
     ReceiptKind.CONTRIBUTION: ({"contribution", "tender", "agent", "balance_after"}, _contribution_only),
     ReceiptKind.TOPUP: ({"amount", "balance_after"}, _topup),
     ReceiptKind.REVERSAL: ({"original_journal_id", "supervisor", "reason", "products", "refund_to",
                             "contribution_kept", "quota_left", "balance_after"}, _reversal),
+    ReceiptKind.END_OF_DAY: ({"day", "products", *DAY_COUNTS, *DAY_AMOUNTS}, _end_of_day),
 }
 
 

@@ -1,8 +1,9 @@
 """What a receipt says: frozen, typed, validated values. Pure; no I/O.
 
-Four kinds (issue 9): a fertilizer **sale** (with the BPJS contribution paid in the same swipe, if
-any), a **contribution**-only payment, a cash **top-up** of the card balance, and a supervisor's
-**reversal** of a sale. Any of them may be a reprint (``header.copy``), printed "SALINAN / COPY".
+Five kinds (issue 9): a fertilizer **sale** (with the BPJS contribution paid in the same swipe, if
+any), a **contribution**-only payment, a cash **top-up** of the card balance, a supervisor's
+**reversal** of a sale, and a kiosk's **end-of-day** report (no farmer; its proof is the report's
+audit entry). Any of them may be a reprint (``header.copy``), printed "SALINAN / COPY".
 Money is integer rupiah, quantities integer kilograms, times zone-aware. The farmer is named with
 the **masked** NIK only (``7312********0001``): a full NIK is refused here.
 """
@@ -14,7 +15,7 @@ import enum
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from kiosk.receipts.errors import InvalidReceipt
 
@@ -38,6 +39,7 @@ class ReceiptKind(enum.Enum):
     CONTRIBUTION = "contribution"
     TOPUP = "topup"
     REVERSAL = "reversal"
+    END_OF_DAY = "end_of_day"
 
 
 def check_text(field: str, value: object, limit: int = MAX_NAME, required: bool = True) -> str:
@@ -122,7 +124,7 @@ class Header:
     kiosk: Kiosk
     at: datetime
     operator: str
-    farmer: Farmer
+    farmer: Farmer | None  # None only on an end-of-day report
     proof: Proof
     copy: bool = False
 
@@ -130,6 +132,13 @@ class Header:
         if not isinstance(self.at, datetime) or self.at.tzinfo is None or self.at.utcoffset() is None:
             raise InvalidReceipt("at", "waktu harus berzona", "the time must carry its zone")
         check_text("operator", self.operator)
+        if self.farmer is not None and not isinstance(self.farmer, Farmer):
+            raise InvalidReceipt("farmer", "harus petani", "must be a Farmer")
+
+
+def _needs_farmer(header: Header) -> None:
+    if header.farmer is None:
+        raise InvalidReceipt("farmer", "wajib diisi", "is required")
 
 
 @dataclass(frozen=True)
@@ -210,10 +219,12 @@ class SaleReceipt:
     agent: str | None = None  # the penyuluh of record
     quota_left: tuple[QuotaLeft, ...] = ()
     balance_after: int | None = None  # card balance after the sale (card tender)
+    released: bool = False  # printed for a POSTED journal: the fertilizer may be handed over
 
     kind = ReceiptKind.SALE
 
     def __post_init__(self) -> None:
+        _needs_farmer(self.header)
         _check_items("products", self.products, ProductLine, True)
         _check_items("quota_left", self.quota_left, QuotaLeft, False)
         _check_tender("tender", self.tender)
@@ -239,6 +250,7 @@ class ContributionReceipt:
     kind = ReceiptKind.CONTRIBUTION
 
     def __post_init__(self) -> None:
+        _needs_farmer(self.header)
         if not isinstance(self.contribution, Contribution):
             raise InvalidReceipt("contribution", "harus iuran", "must be a Contribution")
         _check_tender("tender", self.tender)
@@ -263,6 +275,7 @@ class TopUpReceipt:
     tender = Tender.CASH
 
     def __post_init__(self) -> None:
+        _needs_farmer(self.header)
         check_int("amount", self.amount, 1, MAX_RUPIAH)
         check_int("balance_after", self.balance_after, self.amount, MAX_RUPIAH)
 
@@ -289,6 +302,7 @@ class ReversalReceipt:
     kind = ReceiptKind.REVERSAL
 
     def __post_init__(self) -> None:
+        _needs_farmer(self.header)
         if not isinstance(self.original_journal_id, uuid.UUID):
             raise InvalidReceipt("original_journal_id", "harus UUID", "must be a UUID")
         check_text("supervisor", self.supervisor)
@@ -304,8 +318,67 @@ class ReversalReceipt:
         return sum(p.amount for p in self.products)
 
 
-Receipt = SaleReceipt | ContributionReceipt | TopUpReceipt | ReversalReceipt
-RECEIPT_TYPES: tuple[type, ...] = (SaleReceipt, ContributionReceipt, TopUpReceipt, ReversalReceipt)
+@dataclass(frozen=True)
+class DayProduct:
+    """One product's day at a kiosk: sales it was in, kg and rupiah net of same-day reversals."""
+
+    name: str
+    sales: int
+    kg: int
+    rupiah: int
+
+    def __post_init__(self) -> None:
+        check_text("product.name", self.name, MAX_PRODUCT)
+        check_int("product.sales", self.sales, 0, MAX_KG)
+        check_int("product.kg", self.kg, 0, MAX_RUPIAH)
+        check_int("product.rupiah", self.rupiah, 0, MAX_RUPIAH)
+
+
+DAY_COUNTS = ("sales", "reversals", "contributions", "topups")
+DAY_AMOUNTS = ("fertilizer", "refunds", "contribution_total", "agent_fees", "topup_total", "card_total", "cash_total",
+               "cash_opening", "cash_expected")
+
+
+@dataclass(frozen=True)
+class EndOfDayReceipt:
+    """A kiosk's WITA day from the ledger (kiosk.money.eod): the header names no farmer and its
+    proof is the report's audit entry (id and leaf hash)."""
+
+    header: Header
+    day: date
+    products: tuple[DayProduct, ...]
+    sales: int
+    fertilizer: int  # rupiah sold, net of refunds
+    reversals: int
+    refunds: int
+    contributions: int
+    contribution_total: int
+    agent_fees: int
+    topups: int
+    topup_total: int
+    card_total: int  # paid from card balances (fertilizer + contributions, net of refunds)
+    cash_total: int  # paid in cash (fertilizer + contributions, net of refunds)
+    cash_opening: int
+    cash_expected: int
+
+    kind = ReceiptKind.END_OF_DAY
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.day, date) or isinstance(self.day, datetime):
+            raise InvalidReceipt("day", "harus tanggal", "must be a date")
+        _check_items("products", self.products, DayProduct, False)
+        for name in DAY_COUNTS:
+            check_int(name, getattr(self, name), 0, MAX_KG)
+        for name in DAY_AMOUNTS:
+            check_int(name, getattr(self, name), 0, MAX_RUPIAH)
+
+    @property
+    def total(self) -> int:
+        return self.fertilizer + self.contribution_total
+
+
+Receipt = SaleReceipt | ContributionReceipt | TopUpReceipt | ReversalReceipt | EndOfDayReceipt
+RECEIPT_TYPES: tuple[type, ...] = (SaleReceipt, ContributionReceipt, TopUpReceipt, ReversalReceipt, EndOfDayReceipt)
 
 
 def as_copy(receipt: Receipt) -> Receipt:

@@ -29,6 +29,7 @@ from kiosk.receipts.layout import (
 from kiosk.receipts.model import (
     Contribution,
     ContributionReceipt,
+    EndOfDayReceipt,
     Header,
     ProductLine,
     QuotaLeft,
@@ -40,12 +41,14 @@ from kiosk.receipts.model import (
     TopUpReceipt,
 )
 from kiosk.receipts.qr import qr_payload
+from kiosk.receipts.render_day import day_body, day_head, day_totals
 
 TITLES: dict[ReceiptKind, Label] = {
     ReceiptKind.SALE: Label("PENJUALAN / SALE", "PENJUALAN"),
     ReceiptKind.CONTRIBUTION: Label("IURAN BPJS / CONTRIBUTION", "IURAN BPJS"),
     ReceiptKind.TOPUP: Label("ISI SALDO / TOP-UP", "ISI SALDO"),
     ReceiptKind.REVERSAL: Label("PEMBATALAN / REVERSAL", "PEMBATALAN"),
+    ReceiptKind.END_OF_DAY: Label("TUTUP HARIAN / END OF DAY", "TUTUP HARIAN"),
 }
 TENDERS: dict[Tender, Label] = {
     Tender.CASH: Label("Tunai / Cash", "Tunai"),
@@ -74,6 +77,8 @@ ORIGINAL = Label("Jurnal asal / Original journal", "Jurnal asal")
 REASON = Label("Alasan / Reason", "Alasan")
 RETURNED = Label("Dikembalikan / Returned", "Dikembalikan")
 FOOTER = Label("Simpan struk ini / Keep this receipt", "Simpan struk ini")
+RELEASED = Label("Pupuk diserahkan / Fertilizer released", "Pupuk diserahkan")
+REPORT = Label("Laporan / Report", "Laporan")
 INDENT = "  "
 
 
@@ -83,7 +88,7 @@ def render_lines(receipt: Receipt, width: int) -> list[Line]:
     lines = _banner(receipt.header, width) + _head(receipt, width) + [rule(width)]
     lines += _body(receipt, width) + [rule(width)]
     lines += _totals(receipt, width) + [rule(width)]
-    lines += _proof(receipt.header, width) + _banner(receipt.header, width)
+    lines += _proof(receipt, width) + _banner(receipt.header, width)
     return lines
 
 
@@ -99,10 +104,13 @@ def _head(receipt: Receipt, width: int) -> list[Line]:
     lines += centered(Label(f"{KIOSK.full} {header.kiosk.code}", f"{KIOSK.short} {header.kiosk.code}"), width)
     lines += centered(TITLES[receipt.kind], width, CENTER_BOLD)
     lines += [rule(width)]
+    if isinstance(receipt, EndOfDayReceipt):
+        lines += day_head(receipt, width)
     lines += pair(TIME, wita(header.at), width) + pair(OPERATOR, header.operator, width)
     if isinstance(receipt, ReversalReceipt):
         lines += pair(SUPERVISOR, receipt.supervisor, width)
-    lines += pair(FARMER, header.farmer.name, width) + pair("NIK", header.farmer.masked_nik, width)
+    if header.farmer is not None:
+        lines += pair(FARMER, header.farmer.name, width) + pair("NIK", header.farmer.masked_nik, width)
     agent = getattr(receipt, "agent", None)
     if agent:
         lines += pair(AGENT, agent, width)
@@ -117,6 +125,8 @@ def _body(receipt: Receipt, width: int) -> list[Line]:
         return _contribution(receipt.contribution, width)
     if isinstance(receipt, TopUpReceipt):
         return pair(TOPUP, rupiah(receipt.amount), width) + pair(NEW_BALANCE, rupiah(receipt.balance_after), width)
+    if isinstance(receipt, EndOfDayReceipt):
+        return day_body(receipt, width)
     return _reversal(receipt, width)
 
 
@@ -158,12 +168,16 @@ def _fit(label: Label, width: int) -> str:
 
 
 def _totals(receipt: Receipt, width: int) -> list[Line]:
+    if isinstance(receipt, EndOfDayReceipt):
+        return day_totals(receipt, width)
     if isinstance(receipt, ReversalReceipt):
         lines = pair(REFUND_TOTAL, rupiah(receipt.total), width, BOLD)
         lines += pair(REFUND_TO, _fit(TENDERS[receipt.refund_to], width - len(REFUND_TO.short) - 1), width)
     else:
         lines = pair(TOTAL, rupiah(receipt.total), width, BOLD)
         lines += pair(TENDER, _fit(TENDERS[receipt.tender], width - len(TENDER.short) - 1), width)
+    if isinstance(receipt, SaleReceipt) and receipt.released:
+        lines += [Line(_fit(RELEASED, width), BOLD)]
     balance = receipt.balance_after if not isinstance(receipt, TopUpReceipt) else None
     if balance is not None:
         lines += pair(BALANCE, rupiah(balance), width)
@@ -175,8 +189,9 @@ def _totals(receipt: Receipt, width: int) -> list[Line]:
     return lines
 
 
-def _proof(header: Header, width: int) -> list[Line]:
-    lines = [Line(_fit(JOURNAL, width))]
+def _proof(receipt: Receipt, width: int) -> list[Line]:
+    header = receipt.header
+    lines = [Line(_fit(REPORT if isinstance(receipt, EndOfDayReceipt) else JOURNAL, width))]
     lines += [Line(part) for part in wrap(str(header.proof.journal_id), width)]
     lines += [Line(QR_MARK, CENTER, qr_payload(header.proof))]
     return lines + centered(FOOTER, width, CENTER) + ([Line("", PLAIN)] if header.copy else [])

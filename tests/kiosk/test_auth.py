@@ -124,3 +124,23 @@ def test_login_form_needs_its_csrf_token(app: Flask) -> None:
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     resp = client.post("/login", data={"username": "siti", "password": PASSWORD, "csrf_token": token})
     assert resp.status_code == 302
+
+
+def test_login_starts_a_fresh_session_keeping_only_the_language(app: Flask, client: FlaskClient) -> None:
+    add_user(app, "siti", Role.SUPERVISOR)
+    client.post("/lang/en")
+    with client.session_transaction() as s:
+        s["planted"] = "set before the login, e.g. by a session-fixation attempt"
+    assert login(client, "siti").status_code == 302
+    with client.session_transaction() as s:
+        assert "planted" not in s and s["lang"] == "en" and isinstance(s["_auth_at"], int) and s.permanent
+
+
+def test_logout_forgets_the_session_but_the_language(app: Flask, client: FlaskClient) -> None:
+    add_user(app, "siti", Role.SUPERVISOR)
+    client.post("/lang/en")
+    login(client, "siti")
+    client.post("/logout")
+    with client.session_transaction() as s:
+        assert dict(s) == {"lang": "en"}
+    assert client.get("/").status_code == 302
