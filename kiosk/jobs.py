@@ -8,9 +8,10 @@ from collections.abc import Callable
 import ledger
 from kiosk.checkout import runner
 from kiosk.checkout.ports import CheckoutDeps
+from kiosk.money.work import money_jobs
 from kiosk.settings import Settings, load_settings
 from kiosk.worker import Job, JobContext
-from ledger.audit import KeyFileError, signer_from_file
+from ledger.audit import KeyFileError, log_verifiers, signer_from_file
 from ledger.audit import db as audit_db
 
 log = logging.getLogger("kiosk.jobs")
@@ -48,10 +49,11 @@ def audit_jobs(settings: Settings) -> list[Job]:
                 return 0
             try:
                 signer = signer_from_file(cfg.ledger_key_file, cfg.log_origin)
+                earlier = log_verifiers(cfg.ledger_key_file, cfg.log_origin)
             except KeyFileError as exc:  # no key yet (`kiosk keys init`): sealing goes on, signing waits
                 log.warning("event=checkpoint_skipped reason=%s", exc.code)
                 return 0
-            return int(audit_db.write_checkpoint(s, signer, now=ctx.now()).new)
+            return int(audit_db.write_checkpoint(s, signer, now=ctx.now(), earlier=earlier).new)
 
     # Half the bound between runs: an entry waits at most one period plus one run. A run that
     # sealed something is followed at once by the next (the worker's rule), draining big queues.
@@ -72,4 +74,4 @@ def checkout_jobs(deps: Callable[[], CheckoutDeps]) -> list[Job]:
 
 def all_jobs(deps: Callable[[], CheckoutDeps], settings: Settings | None = None) -> list[Job]:
     return [*checkout_jobs(deps), Job("expire_pending", 10.0, expire_pending), Job("roll_up_sinks", 5.0, roll_up_sinks),
-            *audit_jobs(settings or load_settings())]
+            *audit_jobs(settings or load_settings()), *money_jobs(deps)]

@@ -15,7 +15,15 @@ from kiosk.auth import access
 from kiosk.db import db_session
 from kiosk.models import Role
 from kiosk.settings import Settings
-from ledger.audit import AuditError, LogStateError, ProofError, load_key_file, public_vkey, signer_from_file
+from ledger.audit import (
+    AuditError,
+    LogStateError,
+    ProofError,
+    load_key_file,
+    log_verifiers,
+    public_vkey,
+    signer_from_file,
+)
 from ledger.audit import db as audit_db
 
 READERS = (Role.AUDITOR, Role.DINAS, Role.SUPERVISOR, Role.ADMIN)
@@ -139,5 +147,6 @@ def audit_checkpoint_now() -> ResponseReturnValue:
     with db_session().begin():
         audit_db.seal_all(db_session(), now=now)
     with db_session().begin():
-        result = audit_db.write_checkpoint(db_session(), signer, now=now)
+        result = audit_db.write_checkpoint(db_session(), signer, now=now,
+                                           earlier=log_verifiers(settings.ledger_key_file, settings.log_origin))
     return jsonify({**audit_db.checkpoint_json(result.row), "new": result.new}), 201 if result.new else 200

@@ -21,7 +21,16 @@ from flask.cli import with_appcontext
 from kiosk.cli.keys import fail
 from kiosk.db import get_db
 from kiosk.settings import Settings
-from ledger.audit import AuditError, NoteVerifier, Witness, WitnessRefusal, load_key_file, public_vkey, signer_from_file
+from ledger.audit import (
+    AuditError,
+    NoteVerifier,
+    Witness,
+    WitnessRefusal,
+    load_key_file,
+    log_verifiers,
+    public_vkey,
+    signer_from_file,
+)
 from ledger.audit import db as audit_db
 from ledger.verify import format as fmt
 
@@ -79,7 +88,8 @@ def checkpoint_command() -> None:
         signer = signer_from_file(settings.ledger_key_file, settings.log_origin)
         _seal_all()
         with get_db().sessions.begin() as s:
-            result = audit_db.write_checkpoint(s, signer, now=_now())
+            result = audit_db.write_checkpoint(s, signer, now=_now(),
+                                               earlier=log_verifiers(settings.ledger_key_file, settings.log_origin))
     except AuditError as exc:
         fail(exc)
         return
@@ -165,7 +175,9 @@ def export_command(size: int | None, vkey: str | None, directory: Path) -> None:
 def verify_command(vkey: str | None, witness_dir: Path | None) -> None:
     """Run the offline verifier's checks on the live database, plus the tables against the log."""
     try:
-        verifier = NoteVerifier.from_vkey(_vkey(vkey))
+        settings = _settings()  # without --vkey: every key that signed this log (rotations, `kiosk keys`)
+        verifier = ([NoteVerifier.from_vkey(vkey.strip())] if vkey
+                    else log_verifiers(settings.ledger_key_file, settings.log_origin))
         known = _witness_latest(witness_dir)
         with audit_db.read_snapshot(get_db().engine) as s:
             report = audit_db.verify_live(s, verifier, known=known)

@@ -25,7 +25,16 @@ from ledger.audit.errors import (
     WitnessError,
     WitnessRefusal,
 )
-from ledger.audit.keys import create_key_file, load_key_file, public_vkey, signer_from_file
+from ledger.audit.keys import (
+    create_key_file,
+    load_key_file,
+    log_verifiers,
+    public_vkey,
+    retired_file,
+    retired_vkeys,
+    rotate_key_file,
+    signer_from_file,
+)
 from ledger.audit.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -92,14 +101,18 @@ __all__ = [
     "is_valid_inclusion",
     "leaf_hash",
     "load_key_file",
+    "log_verifiers",
     "node_hash",
     "open_checkpoint",
     "open_note",
     "parse_checkpoint",
     "public_vkey",
     "resolve",
+    "retired_file",
+    "retired_vkeys",
     "root_from_inclusion_proof",
     "root_plan",
+    "rotate_key_file",
     "sign_checkpoint",
     "sign_note",
     "signer_from_file",

@@ -23,10 +23,11 @@ from ledger.audit.errors import CheckpointError, NoteError, Text
 from ledger.audit.merkle import HASH_SIZE, MAX_SIZE, verify_consistency, verify_inclusion
 from ledger.audit.note import (
     NoteSigner,
-    NoteVerifier,
+    Verifiers,
     b64decode_strict,
     b64encode,
     check_text,
+    key_list,
     open_note,
     sign_note,
 )
@@ -113,15 +114,17 @@ def sign_checkpoint(checkpoint: Checkpoint, signer: NoteSigner) -> SignedCheckpo
     return SignedCheckpoint(checkpoint, sign_note(checkpoint.text(), signer))
 
 
-def open_checkpoint(note: bytes | str, verifier: NoteVerifier, origin: str | None = None) -> SignedCheckpoint:
+def open_checkpoint(note: bytes | str, verifier: Verifiers, origin: str | None = None) -> SignedCheckpoint:
     """Verify ``note`` under ``verifier`` and parse it; its origin must be ``origin`` (default: the key name).
 
-    Raises :class:`NoteError` for a bad or missing signature and :class:`CheckpointError` for a
-    malformed text or another log's checkpoint.
+    ``verifier`` may be several keys of one log: the current one and those it replaced (a rotated
+    signing key), so a checkpoint signed by any of them opens. Raises :class:`NoteError` for a bad or
+    missing signature and :class:`CheckpointError` for a malformed text or another log's checkpoint.
     """
-    opened = open_note(note, [verifier])
+    keys = key_list(verifier)
+    opened = open_note(note, keys)
     checkpoint = parse_checkpoint(opened.text)
-    want = verifier.name if origin is None else origin
+    want = keys[0].name if origin is None else origin
     if checkpoint.origin != want:
         raise CheckpointError("wrong_origin", got=checkpoint.origin, want=want)
     text = note.decode("utf-8") if isinstance(note, bytes) else note

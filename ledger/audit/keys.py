@@ -3,6 +3,12 @@
 The private key is a PEM PKCS#8 file of mode 0600, created exclusively (an existing key is never
 overwritten) and refused on load if group or others may read it. Errors name the path, never any key
 bytes. The public half is published as a C2SP verifier key string (see :mod:`ledger.audit.note`).
+
+Rotation (:func:`rotate_key_file`) replaces the key file with a new key in one rename; the old key's
+verifier key string is appended first to ``<key file>.retired`` (one per line, public only), and
+the old private key is gone. Checkpoints signed before the rotation keep verifying under the retired
+keys (:func:`log_verifiers`); the next checkpoint is signed with the new key, after checking that it
+extends the last one, whichever key signed that.
 """
 
 from __future__ import annotations
@@ -71,6 +77,54 @@ def load_key_file(path: Path | str) -> Ed25519PrivateKey:
         raise KeyFileError("key_malformed", path=str(path)) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyFileError("key_malformed", path=str(path))
+    return key
+
+
+def retired_file(path: Path | str) -> Path:
+    """Where the public keys replaced by rotations are kept: ``<key file>.retired``."""
+    path = Path(path)
+    return path.with_name(path.name + ".retired")
+
+
+def retired_vkeys(path: Path | str) -> list[str]:
+    """The verifier keys of the keys this key file replaced, oldest first (none before a rotation)."""
+    try:
+        text = retired_file(path).read_text("utf-8")
+    except FileNotFoundError:
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def log_verifiers(path: Path | str, name: str) -> list[NoteVerifier]:
+    """The current key's verifier first, then the retired ones: every key that ever signed this log."""
+    current = NoteVerifier.from_public_key(name, load_key_file(path).public_key())
+    return list(dict.fromkeys([current, *(NoteVerifier.from_vkey(v) for v in retired_vkeys(path))]))
+
+
+def rotate_key_file(path: Path | str, name: str) -> Ed25519PrivateKey:
+    """Replace the signing key with a new one; the old public key is kept in :func:`retired_file`.
+
+    The old verifier key is written (and synced) before the key file is replaced, so a crash in
+    between leaves the old key both current and retired (harmless), never a key nobody can verify.
+    """
+    path = Path(path)
+    old = NoteVerifier.from_public_key(name, load_key_file(path).public_key()).vkey
+    if old not in retired_vkeys(path):
+        fd = os.open(retired_file(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, KEY_FILE_MODE)
+        try:
+            os.write(fd, (old + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    staged = path.with_name(path.name + ".new")
+    staged.unlink(missing_ok=True)  # a rotation that died before its rename
+    key = create_key_file(staged)
+    os.replace(staged, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
     return key
 
 

@@ -178,6 +178,18 @@ class NoteVerifier:
         return True
 
 
+Verifiers = NoteVerifier | Sequence[NoteVerifier]
+
+
+def key_list(verifiers: Verifiers) -> list[NoteVerifier]:
+    """One key or several keys of one log (after a rotation: the current key and those it replaced),
+    as a list without repeats (the same key twice would make :func:`open_note` refuse as ambiguous)."""
+    keys = [verifiers] if isinstance(verifiers, NoteVerifier) else list(verifiers)
+    if not keys:
+        raise NoteError("malformed_vkey", reason=VKEY_SHAPE)
+    return list(dict.fromkeys(keys))
+
+
 class NoteSigner:
     """Signs note texts with an Ed25519 private key under a key name. Its repr never shows the key."""
 

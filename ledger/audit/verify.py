@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from ledger.audit.checkpoint import Checkpoint, open_checkpoint
 from ledger.audit.errors import AuditError, LogVerificationError, ProofError
 from ledger.audit.merkle import LEAF_PREFIX
-from ledger.audit.note import NoteVerifier
+from ledger.audit.note import Verifiers
 from ledger.audit.tree import CompactRange
 
 
@@ -43,7 +43,7 @@ class LogVerifier:
     """Streams a log's entries and checks them against its signed checkpoints (see module docs)."""
 
     def __init__(
-        self, verifier: NoteVerifier, checkpoint_notes: Iterable[bytes | str], origin: str | None = None
+        self, verifier: Verifiers, checkpoint_notes: Iterable[bytes | str], origin: str | None = None
     ) -> None:
         self._checkpoints = _open_all(verifier, checkpoint_notes, origin)
         self._range = CompactRange()
@@ -98,7 +98,7 @@ class LogVerifier:
 
 
 def _open_all(
-    verifier: NoteVerifier, notes: Iterable[bytes | str], origin: str | None
+    verifier: Verifiers, notes: Iterable[bytes | str], origin: str | None
 ) -> tuple[Checkpoint, ...]:
     checkpoints: list[Checkpoint] = []
     for position, note in enumerate(notes, start=1):

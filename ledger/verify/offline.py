@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from ledger.audit.checkpoint import Checkpoint, open_checkpoint, verify_consistency_between
 from ledger.audit.errors import AuditError, LogVerificationError, Text
-from ledger.audit.note import NoteVerifier
+from ledger.audit.note import NoteVerifier, Verifiers
 from ledger.audit.verify import LogVerifier, VerifiedLog
 from ledger.verify import format as fmt
 from ledger.verify.entries import Entry, decode_entry
@@ -114,7 +114,7 @@ def _checkpoints(directory: Path, verifier: NoteVerifier) -> list[fmt.Checkpoint
     return lines
 
 
-def with_known(verifier: NoteVerifier, notes: Sequence[str], known: Sequence[str]) -> list[str]:
+def with_known(verifier: Verifiers, notes: Sequence[str], known: Sequence[str]) -> list[str]:
     """The log's checkpoint notes merged (by size) with checkpoints seen elsewhere (a witness's latest):
     the log must reach each known checkpoint (else it was rolled back) and agree with it there (else it
     forked, caught by :class:`~ledger.audit.verify.LogVerifier`)."""

@@ -9,6 +9,7 @@ instead of being signed over.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.audit.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint, verify_consistency_between
 from ledger.audit.db.store import CheckpointRow, SqlHashStore, latest_checkpoint, lock_log, sealed_size
 from ledger.audit.errors import AuditError, LogStateError
-from ledger.audit.note import NoteSigner
+from ledger.audit.note import NoteSigner, NoteVerifier
 from ledger.audit.tree import consistency_proof, tree_root
 from ledger.schema import checkpoints
 
@@ -32,8 +33,10 @@ class CheckpointResult:
     new: bool
 
 
-def write_checkpoint(session: Session, signer: NoteSigner, *, now: datetime) -> CheckpointResult:
-    """Sign the sealed log's current size and root (the caller commits)."""
+def write_checkpoint(session: Session, signer: NoteSigner, *, now: datetime,
+                     earlier: Sequence[NoteVerifier] = ()) -> CheckpointResult:
+    """Sign the sealed log's current size and root (the caller commits). ``earlier``: the keys this
+    signer replaced (``ledger.audit.log_verifiers``), one of which may have signed the last checkpoint."""
     conn = session.connection()
     lock_log(conn)
     size = sealed_size(conn)
@@ -44,7 +47,7 @@ def write_checkpoint(session: Session, signer: NoteSigner, *, now: datetime) -> 
     root = tree_root(store, size)
     checkpoint = Checkpoint(signer.name, size, root)
     if last is not None:
-        _check_extends(store, last, checkpoint, signer)
+        _check_extends(store, last, checkpoint, [signer.verifier, *earlier])
     note = sign_checkpoint(checkpoint, signer).note
     row = CheckpointRow(size, root, note, now)
     conn.execute(checkpoints.insert(), {"size": size, "root_hash": root, "note": note, "created_at": now})
@@ -52,9 +55,9 @@ def write_checkpoint(session: Session, signer: NoteSigner, *, now: datetime) -> 
     return CheckpointResult(row, new=True)
 
 
-def _check_extends(store: SqlHashStore, last: CheckpointRow, new: Checkpoint, signer: NoteSigner) -> None:
+def _check_extends(store: SqlHashStore, last: CheckpointRow, new: Checkpoint, keys: Sequence[NoteVerifier]) -> None:
     try:
-        previous = open_checkpoint(last.note, signer.verifier).checkpoint
+        previous = open_checkpoint(last.note, keys).checkpoint
         if previous.size != last.size or previous.root_hash != last.root_hash:
             raise LogStateError("log_tampered", detail=f"checkpoint row {last.size} differs from its note")
         verify_consistency_between(previous, new, consistency_proof(store, last.size, new.size))

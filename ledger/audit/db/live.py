@@ -29,7 +29,7 @@ from ledger import store as ledger_store
 from ledger.audit.db.store import all_checkpoints
 from ledger.audit.errors import LogVerificationError
 from ledger.audit.merkle import leaf_hash, node_hash
-from ledger.audit.note import NoteVerifier
+from ledger.audit.note import Verifiers
 from ledger.audit.verify import LogVerifier
 from ledger.entries import canonical, journal_object
 from ledger.queries import balances
@@ -65,7 +65,7 @@ def _stream(conn: sa.Connection, stmt: sa.Select[Any]) -> Generator[Any, None, N
         result.close()  # a server-side cursor left open would outlive the check
 
 
-def _log(conn: sa.Connection, verifier: NoteVerifier, known: Sequence[str], replay: Replay) -> tuple[int, int]:
+def _log(conn: sa.Connection, verifier: Verifiers, known: Sequence[str], replay: Replay) -> tuple[int, int]:
     signed = all_checkpoints(conn)
     if not signed:
         with_known(verifier, [], known)  # a known checkpoint and none here: rolled back
@@ -207,7 +207,7 @@ def _accounts(session: Session, replay: Replay) -> None:
         raise LogVerificationError("row_missing", what="Account", key=missing[0], table="ledger_accounts")
 
 
-def verify_live(session: Session, verifier: NoteVerifier, *, known: Sequence[str] = ()) -> LiveReport:
+def verify_live(session: Session, verifier: Verifiers, *, known: Sequence[str] = ()) -> LiveReport:
     """Run every check on the database behind ``session`` (one snapshot; see the module docs)."""
     conn = session.connection()
     replay = Replay(exact_ids=True)
