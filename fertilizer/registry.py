@@ -9,10 +9,12 @@ import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from fertilizer.audit import AdminAction, AuditSink
 from fertilizer.errors import RegistryError
 from fertilizer.registry_types import GroupRec, KecamatanRec, OutletRec, PenyuluhRec, ReferenceData, VillageRec
 from fertilizer.schema import FarmerGroup, Kecamatan, Outlet, Penyuluh, Village
@@ -113,3 +115,28 @@ def groups_of_outlet(session: Session, outlet_code: str) -> Sequence[GroupRec]:
     """The farmer groups whose official kiosk is this outlet."""
     rows = session.scalars(sa.select(FarmerGroup).where(FarmerGroup.outlet_code == outlet_code).order_by(FarmerGroup.code))
     return [GroupRec(r.code, r.name, r.village_code, r.penyuluh_code, r.outlet_code) for r in rows]
+
+
+# ---- outlets as admin actions (issue 11: the admin pages' kiosks) ---------------------------
+
+
+def add_outlet(session: Session, audit: AuditSink, rec: OutletRec, *, actor: str, now: datetime) -> OutletRec:
+    """Register one kiosk (code, name, kecamatan: checked as :func:`add_reference` does) and audit it."""
+    add_reference(session, ReferenceData(outlets=(rec,)))
+    audit.record(session, AdminAction("outlet_added", actor, now, rec.code,
+                                      (("name", rec.name), ("kecamatan", rec.kecamatan_code))))
+    return rec
+
+
+def rename_outlet(session: Session, audit: AuditSink, code: str, name: str, *, actor: str, now: datetime) -> OutletRec:
+    """Give a kiosk a new display name (its code, which users and groups refer to, never changes)."""
+    name = name.strip()
+    if not 1 <= len(name) <= 128:
+        raise RegistryError("bad_outlet_name", "Nama kios: 1-128 karakter.", "A kiosk name has 1-128 characters.")
+    row = session.get(Outlet, code)
+    if row is None:
+        raise RegistryError("unknown_outlet", f"Kios {code!r} tidak terdaftar.", f"Outlet {code!r} is not registered.", outlet=code)
+    before, row.name = row.name, name
+    session.flush()
+    audit.record(session, AdminAction("outlet_renamed", actor, now, code, (("name", name), ("name_before", before))))
+    return OutletRec(row.code, row.name, row.kecamatan_code, row.active)

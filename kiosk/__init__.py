@@ -26,7 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["kiosk.settings"] = settings
 
-    from kiosk import api, auth, db, i18n, wiring
+    from kiosk import api, auth, db, i18n, security, wiring
     from kiosk.auth.access import check_declared
     from kiosk.auth.passwords import PasswordHasher
     from kiosk.views import auth as auth_views
@@ -34,11 +34,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app, settings.database_url, pool=settings.database_pool)
     app.extensions["kiosk.hasher"] = PasswordHasher(settings.password_time_cost, settings.password_memory_kib)
+    security.init_app(app, settings)  # cookies, size limit, headers, error pages (docs/security.md)
     auth.init_app(app)
     i18n.init_app(app, settings.instance_path)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(lang.bp)
+    from kiosk.views import admin_access, admin_data, demo, money_pages, operator, status, supervisor
+
+    for page in (operator, money_pages, supervisor, status, admin_access, admin_data, demo):
+        app.register_blueprint(page.bp)
     api.register(app)
     wiring.init_app(app, settings)
     check_declared(app)

@@ -37,6 +37,7 @@ from firmware_stubs.personalise import read_farmer_csv
 from kiosk import create_app, migrate
 from kiosk.auth import create_user
 from kiosk.db import get_db
+from kiosk.demo_cards import write_standings
 from kiosk.devstack import DeviceStack
 from kiosk.devstack.deck import ensure_issuer, issue_deck
 from kiosk.devstack.process import ManagedProcess, Predicate
@@ -133,6 +134,7 @@ def prepare(data: Path, farmers: int) -> tuple[Flask, dict[str, Any]]:
     ensure_issuer(data / "issuer")
     wanted = {number for number, _ in state["deck"]}
     issue_deck(data / "deck", data / "issuer", [c for c in read_farmer_csv(Path(state["cards_csv"])) if c.card_number in wanted])
+    write_standings(data / "deck", [(number, standing) for number, standing in state["deck"]])  # the demo page's labels
     if not (data / "bpjs" / "keys" / "host-partner.json").exists():
         generate_partner_keys(data / "bpjs" / "keys", partner_id=PARTNER_ID)
     seed_users(app, state["kiosk"])
@@ -180,7 +182,9 @@ def _print_banner(port: int, state: dict[str, Any], sandbox: str) -> None:
     for username, role, kiosk_code, _ in demo_users(state["kiosk"]):
         extra = f", kiosk {kiosk_code}" if kiosk_code else ""
         click.echo(f"  {username:12} / {username + DEMO_PASSWORD_SUFFIX:22} ({role.value}{extra})")
-    click.echo("demo: cards in the emulated reader's deck (insert them from the demo page, /demo):")
+    click.echo(f"demo: demo control page http://127.0.0.1:{port}/demo  (any login): insert and remove cards, type the")
+    click.echo("      PIN on the emulated pad, read the printed receipts; keep it beside the operator screen (/operator)")
+    click.echo("demo: cards in the emulated reader's deck (insert them from the demo page):")
     for number, standing in state["deck"]:
         click.echo(f"  {number}  BPJS: {standing}")
     click.echo(f"demo: BPJS sandbox at {sandbox}")

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request, session
@@ -27,15 +28,46 @@ def select_locale() -> str:
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def catalogue_parts(locale_dir: Path) -> list[Path]:
+    """The .po files of one language: ``messages.po`` first, then one per area (``admin.po``, ``demo.po``...).
+
+    Areas keep their own file so that work on different screens never edits the same catalogue;
+    they are merged into one ``messages.mo`` (a msgid defined twice must have one translation).
+    """
+    main = locale_dir / "messages.po"
+    return [main, *sorted(p for p in locale_dir.glob("*.po") if p != main)]
+
+
+def read_catalogue(locale_dir: Path, locale: str) -> Catalog:
+    """All parts of one language merged into one catalogue; a msgid translated two ways is refused."""
+    merged: Catalog | None = None
+    for part in catalogue_parts(locale_dir):
+        with part.open("rb") as f:
+            catalog = read_po(f, locale=locale)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if not message.id:
+                continue
+            known = merged.get(message.id, message.context)
+            if known is not None and known.string and message.string and known.string != message.string:
+                raise ValueError(f"{part.name}: {message.id!r} is translated differently in another .po file")
+            if known is None or not known.string:
+                merged[message.id] = message
+    assert merged is not None
+    return merged
+
+
 def compile_catalogues(target: Path) -> Path:
-    """Compile every .po under kiosk/translations into ``target`` (only when stale)."""
-    for po_path in SOURCE.glob("*/LC_MESSAGES/messages.po"):
-        mo_path = target / po_path.relative_to(SOURCE).with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+    """Compile the .po files of every language under kiosk/translations into ``target`` (only when stale)."""
+    for main in SOURCE.glob("*/LC_MESSAGES/messages.po"):
+        parts = catalogue_parts(main.parent)
+        mo_path = target / main.relative_to(SOURCE).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= max(p.stat().st_mtime for p in parts):
             continue
         mo_path.parent.mkdir(parents=True, exist_ok=True)
-        with po_path.open("rb") as f:
-            catalog = read_po(f, locale=po_path.parts[-3])
+        catalog = read_catalogue(main.parent, main.parts[-3])
         tmp = mo_path.with_suffix(".mo.tmp")
         with tmp.open("wb") as f:
             write_mo(f, catalog, use_fuzzy=False)
@@ -73,4 +105,6 @@ def init_app(app: Flask, instance_path: str) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters.update(rupiah=rupiah, kg=kg, wita=wita)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=select_locale)
+    from kiosk.views.nav import items_for
+
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=select_locale, nav_items=items_for)

@@ -19,6 +19,8 @@ from kiosk import create_app, migrate
 from ledger.storage import create_engine
 from tests.support.databases import PgDatabases, SqliteDatabases, find_postgres
 
+pytest_plugins = ["tests.support.browser_fixtures"]  # one Chromium for every browser test
+
 BACKENDS = ("sqlite", "postgresql")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

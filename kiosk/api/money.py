@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from bpjs_link import BpjsError
 from card_reader import CardError
 from fertilizer import FertilizerError
+from fertilizer.schema import Outlet
 from kiosk.api import bp, envelope
 from kiosk.auth import access
 from kiosk.checkout.printing import sale_key
 from kiosk.checkout.schema import CheckoutRow
-from kiosk.db import db_session
+from kiosk.db import db_session, get_db
 from kiosk.models import Role
 from kiosk.money import bank, core, eod, prints, reconcile, reversal, topup
 from kiosk.money.errors import BadInput, MoneyError, NotFound, Refused
@@ -78,6 +79,11 @@ def _kiosk(requested: object = None) -> str:
     code = requested if requested is not None else getattr(current_user, "kiosk_code", None)
     if not isinstance(code, str) or not code:
         raise BadInput("kiosk_required", "Sebutkan kios.", "Name the kiosk.", field="kiosk")
+    if code != getattr(current_user, "kiosk_code", None):  # a registered, active kiosk: money never goes to a typo
+        with get_db().sessions() as lookup:  # its own short session: the view's transaction is not begun yet
+            row = lookup.get(Outlet, code)
+        if row is None or not row.active:
+            raise NotFound("kiosk_not_found", "Kios tidak ditemukan.", "No such kiosk.")
     return code
 
 

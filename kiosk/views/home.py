@@ -1,8 +1,8 @@
-"""The landing page after login, and a health probe."""
+"""The landing page after login (operators go straight to their swipe screen), and a health probe."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @access(*Role)
 def index() -> ResponseReturnValue:
+    if current_user.role is Role.OPERATOR and current_user.kiosk_code:
+        return redirect(url_for("operator.screen"))
     return render_template("home.html", user=current_user)
 
 

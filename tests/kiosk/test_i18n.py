@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 from flask import Flask
 
-from kiosk.i18n import kg, rupiah, wita
+from kiosk.i18n import kg, read_catalogue, rupiah, wita
 
 KIOSK = Path(__file__).resolve().parents[2] / "kiosk"
 METHODS = [("**/translations/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2")]
@@ -19,8 +18,7 @@ KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngett
 
 def test_every_msgid_has_an_indonesian_translation() -> None:
     found = {msg[2] if isinstance(msg[2], str) else msg[2][0] for msg in extract_from_dir(str(KIOSK), METHODS, keywords=KEYWORDS)}
-    with (KIOSK / "translations/id/LC_MESSAGES/messages.po").open("rb") as f:
-        catalog = read_po(f, locale="id")
+    catalog = read_catalogue(KIOSK / "translations/id/LC_MESSAGES", "id")
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
     assert found, "the extractor found no strings at all"
     assert sorted(found - translated) == []
@@ -57,3 +55,19 @@ def test_login_error_in_both_languages(app: Flask) -> None:
     assert "Nama pengguna atau kata sandi salah." in client.post("/login", data={"username": "x", "password": "y"}).get_data(as_text=True)
     client.post("/lang/en")
     assert "Wrong username or password." in client.post("/login", data={"username": "x", "password": "y"}).get_data(as_text=True)
+
+
+def _po(path: Path, pairs: dict[str, str]) -> None:
+    body = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    body += "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in pairs.items())
+    path.write_text(body, encoding="utf-8")
+
+
+def test_area_catalogues_merge_and_conflicts_are_refused(tmp_path: Path) -> None:
+    _po(tmp_path / "messages.po", {"Save": "Simpan"})
+    _po(tmp_path / "admin.po", {"Users": "Pengguna", "Save": "Simpan"})
+    merged = read_catalogue(tmp_path, "id")
+    assert merged.get("Users").string == "Pengguna" and merged.get("Save").string == "Simpan"
+    _po(tmp_path / "demo.po", {"Save": "Menyimpan"})
+    with pytest.raises(ValueError, match="demo.po"):
+        read_catalogue(tmp_path, "id")

@@ -73,6 +73,8 @@ def test_deposit_by_api_and_cli(small: SmallKiosk, monkeypatch: pytest.MonkeyPat
     assert conflict.status_code == 409 and conflict.get_json()["error"]["code"] == "idempotency_conflict"
     bad = supervisor.post("/api/v1/deposits", json=body | {"reference": "no spaces please"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_reference"
+    typo = supervisor.post("/api/v1/deposits", json=body | {"kiosk": small.kiosk.lower(), "reference": "TRF-20261204-02"})
+    assert typo.status_code == 404 and typo.get_json()["error"]["code"] == "kiosk_not_found"  # no money to a typo
     operator = small.client(Role.OPERATOR, kiosk=small.kiosk)
     assert operator.post("/api/v1/deposits", json=body).status_code == 403
     own = operator.get(f"/api/v1/deposits/{small.kiosk}")

@@ -230,3 +230,40 @@ def ledger_snapshot(world: KioskWorld) -> dict[str, Any]:
 def snapshot(world: KioskWorld) -> dict[str, Any]:
     """The ledger and the BPJS host's business state: equal snapshots mean nothing changed anywhere."""
     return {"ledger": ledger_snapshot(world), "bpjs": world.bpjs.state()["digest"]}
+
+
+# ---- money (issue 9): other staff, receipts as the printer emulator stored them -------------------
+
+
+def staff(world: KioskWorld, role: Role, username: str, kiosk: str | None = None) -> FlaskClient:
+    """A client logged in as a new user with ``role`` (e.g. a supervisor)."""
+    with world.app.app_context(), get_db().sessions.begin() as s:
+        create_user(s, world.app.extensions["kiosk.hasher"], username=username, password=PASSWORD, role=role,
+                    kiosk_code=kiosk)
+    client = world.app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def wait_receipt(world: KioskWorld, client: FlaskClient, checkout_id: str, *, states: tuple[str, ...] = ("printed", "queued"),
+                 timeout: float = 15.0) -> dict[str, Any]:
+    """Poll the checkout until its receipt is in one of ``states``; returns the checkout view."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"/api/v1/checkouts/{checkout_id}").get_json()
+        if (body.get("receipt") or {}).get("state") in states:
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"receipt never reached {states}: {body.get('receipt')}")
+        time.sleep(0.05)
+
+
+def printed_number(world: KioskWorld) -> int:
+    """How many receipts the printer emulator has stored so far (a mark for ``printed_since``)."""
+    return int(world.stack.printer_control.status()["receipts"])
+
+
+def printed_since(world: KioskWorld, mark: int, journal_id: str | None = None) -> list[dict[str, Any]]:
+    """Receipts printed after ``mark`` (those whose QR names ``journal_id`` when given)."""
+    found = world.stack.printer_control.receipts(mark)
+    return [r for r in found if journal_id is None or any(f"j={journal_id}&" in q for q in r["qr"])]

@@ -1,33 +1,78 @@
-"""Browser fixtures: one Chromium per session, a fresh context (cookies) and page per test."""
+"""The browser (``browser``, ``page``) comes from tests/support/browser_fixtures.py; for the
+end-to-end pages the real kiosk (tests/support/kiosk_stack.py): one device stack per session
+(private pcscd, card emulator with the demo population's cards, PIN pad and printer on ptys, device
+agent), and per test a BPJS sandbox process and a freshly seeded database on each backend, served
+by a live server with CSRF on, as in production."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM_ARGS, KIOSK_VIEWPORT, chromium_path
+from fertilizer.generator import GeneratorConfig, write_csvs
+from kiosk.devstack import DeviceStack
+from kiosk.devstack.deck import ensure_issuer
+from tests.support.bpjs import SandboxHandle, running_sandbox
+from tests.support.browser import live_server
+from tests.support.kiosk_stack import (
+    POPULATION,
+    DemoFarmer,
+    KioskWorld,
+    demo_population,
+    kiosk_world,
+    population_deck,
+    today_wita,
+)
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+def population_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_csvs(GeneratorConfig(farmers=POPULATION, as_of=today_wita()), tmp_path_factory.mktemp("population"))
 
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+
+@pytest.fixture(scope="session")
+def population() -> list[DemoFarmer]:
+    return demo_population()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, population_files: dict[str, Path]) -> Iterator[DeviceStack]:
+    root = tmp_path_factory.mktemp("ui-stack")
+    keys, deck = root / "issuer", root / "deck"
+    keys.mkdir()
+    ensure_issuer(keys)
+    population_deck(deck, keys, population_files["cards"])
+    with DeviceStack(root / "run", deck, issuer_keys_dir=keys) as running:
+        yield running
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=KIOSK_VIEWPORT, locale="id-ID", timezone_id="Asia/Makassar")
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    try:
-        yield pg
-    finally:
-        context.close()
+def bpjs(tmp_path: Path, population_files: dict[str, Path]) -> Iterator[SandboxHandle]:
+    with running_sandbox(tmp_path / "bpjs", seed=population_files["bpjs"]) as host:
+        yield host
+
+
+@pytest.fixture
+def world_settings() -> dict[str, Any]:
+    """Settings overrides for the world (a test module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path, stack: DeviceStack, bpjs: SandboxHandle,
+          world_settings: dict[str, Any]) -> Iterator[KioskWorld]:
+    stack.remove_card(wait=True)
+    stack.pinpad_control.reset()  # no PIN typed for an earlier test is left on the pad
+    with kiosk_world(db_url, tmp_path / "kiosk", stack, bpjs, tmp_path / "seed", overrides=world_settings) as w:
+        w.app.config["WTF_CSRF_ENABLED"] = True  # the pages must send their CSRF tokens
+        yield w
+    stack.remove_card(wait=True)
+
+
+@pytest.fixture
+def base_url(world: KioskWorld) -> Iterator[str]:
+    with live_server(world.app) as url:
+        yield url

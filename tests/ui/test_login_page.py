@@ -21,6 +21,7 @@ def test_login_by_keyboard_and_accessibility(app: Flask, page: Any, db_backend: 
         assert page.locator("h1").inner_text() == "Masuk"
         assert axe_violations(page) == []
         screenshot(page, f"login-{db_backend}")
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
         page.keyboard.type("siti")  # the username field has focus
         page.keyboard.press("Tab")
         page.keyboard.type("correct horse battery")
