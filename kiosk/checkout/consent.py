@@ -149,6 +149,19 @@ def await_pin(deps: CheckoutDeps, row: CheckoutRow, actor: str) -> bool:
     return True
 
 
+def release_pin(deps: CheckoutDeps, kiosk_code: str, op_id: str | None) -> None:
+    """After a checkout waiting for the PIN was aborted (committed first): free the PIN pad now, so the
+    next customer's swipe does not find it busy until the entry times out. Best effort: if the agent
+    does not answer, the entry still ends at its timeout, and a PIN typed meanwhile consents to nothing
+    (the checkout is final)."""
+    if not op_id:
+        return
+    try:
+        deps.agent(kiosk_code).cancel_pin(op_id)
+    except CardError as err:
+        log.info("event=checkout.pin_release_failed operation=%s code=%s", op_id, err.code)
+
+
 def _card_gone(deps: CheckoutDeps, row: CheckoutRow) -> bool:
     """The farmer pulled the card (or another was inserted) while the PIN pad waits: before the
     transaction signature nothing was taken, so the checkout ends now instead of at the pad's timeout."""

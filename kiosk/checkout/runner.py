@@ -119,9 +119,11 @@ def cancel(deps: CheckoutDeps, checkout_id: uuid.UUID, actor: str) -> CheckoutRo
         row = store.load(s, checkout_id, lock=True)
         if row.state not in BEFORE_CONSENT:
             raise wrong_state(row.state.value, "cancel")
+        pin_op = row.pin_operation if row.state is State.AWAITING_PIN else None
         store.move(s, row, Event.ABORTED, actor=actor, now=deps.now(), detail={"code": "cancelled"},
                    error_code="cancelled", error_id="Dibatalkan oleh operator.", error_en="Cancelled by the operator.")
-        return row
+    consent.release_pin(deps, row.kiosk_code, pin_op)
+    return row
 
 
 def resume_due(deps: CheckoutDeps, actor: str, *, limit: int = 20) -> int:
@@ -142,10 +144,14 @@ def abandon_stale(deps: CheckoutDeps, actor: str, *, limit: int = 100) -> int:
     for checkout_id in ids:
         with deps.sessions.begin() as s:
             row = store.load(s, checkout_id, lock=True)
+            pin_op = row.pin_operation if row.state is State.AWAITING_PIN else None
             if row.state in BEFORE_CONSENT and row.updated_at < cutoff:
                 store.move(s, row, Event.ABORTED, actor=actor, now=deps.now(), detail={"code": "abandoned"},
                            error_code="abandoned", error_id="Transaksi ditinggalkan; tidak ada yang dipotong.",
                            error_en="The checkout was left unfinished; nothing was taken.")
+            else:
+                pin_op = None
+        consent.release_pin(deps, row.kiosk_code, pin_op)
     return len(ids)
 
 

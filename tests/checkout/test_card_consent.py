@@ -81,3 +81,30 @@ def test_cancel_on_the_pin_pad_aborts(world: KioskWorld, population) -> None:  #
     done = world.wait(client, checkout["id"], until=("aborted",))
     assert done["error"]["code"] == "pin_cancelled" and done["error"]["message_id"]
     assert snapshot(world) == before
+
+
+def test_operator_cancel_while_the_pad_waits_frees_the_pad_for_the_next_swipe(world: KioskWorld, population) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    farmer = pick(population, "paid_up", skip=11)
+    client, checkout = world.swipe(farmer)
+    before = snapshot(world)
+    world.confirm(client, checkout["id"], {"UREA": 50})  # no PIN queued: the pad waits for the farmer
+    world.wait(client, checkout["id"], until=("awaiting_pin",))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the PIN entry has started on the pad
+        with world.session() as s:
+            if store.load(s, uuid.UUID(checkout["id"])).pin_operation:
+                break
+        time.sleep(0.05)
+    cancelled = client.post(f"/api/v1/checkouts/{checkout['id']}/cancel", headers={"Idempotency-Key": f"x-{uuid.uuid4()}"})
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert world.wait(client, checkout["id"], until=("aborted",))["error"]["code"] == "cancelled"
+    assert snapshot(world) == before
+    # the same card, a new checkout at once: without the pad freed it would be refused as busy until the
+    # abandoned entry timed out (60 s)
+    again = client.post("/api/v1/checkouts", headers={"Idempotency-Key": f"swipe-{uuid.uuid4()}"}).get_json()
+    assert world.wait(client, again["id"], until=("decided",))["state"] == "decided"
+    world.confirm(client, again["id"], {"UREA": 50}, pin=farmer.pin)
+    done = world.wait(client, again["id"], until=("completed",))
+    assert done["state"] == "completed", done.get("error")

@@ -288,7 +288,9 @@ def test_cancel_timeout_and_busy(client: AgentClient, card_emulator: CardEmulato
     pinpad.queue("cancel")
     with pytest.raises(PinEntryCancelled):
         pin(client, insertion, new_challenge())
-    op = client.start_pin(insertion, new_challenge(), 1, "PIN", 1)
+    challenge = new_challenge()
+    op = client.start_pin(insertion, challenge, 1, "PIN", 1)
+    assert client.start_pin(insertion, challenge, 1, "PIN", 1) == op  # the same checkout asking twice: one entry
     with pytest.raises(DeviceBusy):
         client.start_pin(insertion, new_challenge(), 1, "PIN", 1)
     with pytest.raises(PinEntryTimeout):
@@ -417,8 +419,9 @@ def test_a_new_operation_may_start_as_soon_as_the_old_one_ended() -> None:
     reader, pad = FakeReader(7), CrossingPad()
     ops = PinOperations(reader, pad)
     old = started(ops, pad)
+    assert ops.start(PinRequest(7, bytes(16), 1, "PIN", 60)).id == old  # the same request again: the same entry
     with pytest.raises(DeviceBusy):
-        ops.start(PinRequest(7, bytes(16), 1, "PIN", 60))
+        ops.start(PinRequest(7, bytes(range(16)), 1, "PIN", 60))  # another checkout's
     reader.insertion = 8
     ops.on_card_event(event(EventKind.INSERTED, 8))
     pad.entered.clear()
