@@ -74,6 +74,11 @@ class BpjsClient:
         return self._snap.clock_offset
 
     @property
+    def last_latency_ms(self) -> float | None:
+        """Round trip of the latest call that got an answer, in ms (for the status panel); None before any."""
+        return self._snap.last_latency_ms
+
+    @property
     def token_fetches(self) -> int:
         return self._snap.token_fetches
 

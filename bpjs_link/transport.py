@@ -71,6 +71,7 @@ class SnapTransport:
         self._token_lock = threading.Lock()
         self._clock: ClockOffset | None = None
         self.token_fetches = 0
+        self.last_latency_ms: float | None = None  # the latest exchange's round trip (status panel)
 
     def close(self) -> None:
         self._http.close()
@@ -110,6 +111,7 @@ class SnapTransport:
             log.warning("event=bpjs.call service=%s external_id=%s outcome=transport_error error=%s ms=%.1f",
                         service.name.lower(), external_id, type(exc).__name__, (time.monotonic() - started) * 1000)
             raise
+        self.last_latency_ms = round((time.monotonic() - started) * 1000, 1)
         clock = self._measure(response, t0, self._now())
         answer = self._verify(service, path, token, response)
         log.info("event=bpjs.call service=%s external_id=%s code=%s ms=%.1f", service.name.lower(), external_id,

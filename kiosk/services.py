@@ -50,6 +50,7 @@ class UnconfiguredBpjs:
         self.config = BpjsConfig(base_url="http://127.0.0.1:9", partner_id="unconfigured", client_secret="-",
                                  private_key_path="-", channel_id="95221")
         self.clock_offset = None
+        self.last_latency_ms = None
 
     def __getattr__(self, name: str) -> Any:
         def unavailable(*_a: object, **_k: object) -> None:

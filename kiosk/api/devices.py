@@ -33,7 +33,7 @@ def _bpjs_status() -> dict[str, Any]:
     offset = link.clock_offset
     return {
         "configured": link.config.partner_id != "unconfigured",
-        "latency_ms": getattr(link, "last_latency_ms", None),
+        "latency_ms": link.last_latency_ms,
         "clock_offset_ms": round(offset.estimate.total_seconds() * 1000) if offset else None,
         "clock_uncertainty_ms": round(offset.uncertainty.total_seconds() * 1000) if offset else None,
     }

@@ -186,3 +186,14 @@ def test_fault_draws_are_deterministic_with_a_seed(tmp_path: Path) -> None:
 
     first, second = codes("a"), codes("b")
     assert first == second and {"2009000", "5009001"} == set(first)
+
+
+def test_latency_of_the_latest_answer_is_measured(sandbox: SandboxHandle) -> None:
+    with sandbox.client() as bpjs:
+        assert bpjs.last_latency_ms is None
+        bpjs.inquire("7312050101800023")
+        quick = bpjs.last_latency_ms
+        assert quick is not None and quick < 2000
+        sandbox.fault("participant-inquiry", "latency", count=1, latency_ms=400)
+        bpjs.inquire("7312050101800023")
+        assert bpjs.last_latency_ms is not None and bpjs.last_latency_ms >= 400
