@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import enum
 import uuid
 from datetime import datetime, timezone
@@ -77,7 +79,12 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"user:{self.id}"
+        """The login's id in the session: the user and a fingerprint of the password hash, so that a
+        new password (a reset after a stolen session) ends every login made with the old one."""
+        return f"user:{self.id}:{self.login_fingerprint()}"
+
+    def login_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode("utf-8")).hexdigest()[:16]
 
 
 class ApiToken(Base):

@@ -102,7 +102,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["kiosk.security"] = settings
     app.before_request(_refuse_oversized)
     app.after_request(_headers)
-    for code in (404, 405, 413, 500):
+    for code in (400, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _http_error)
     app.register_error_handler(CSRFError, _http_error)
 

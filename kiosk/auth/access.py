@@ -10,6 +10,7 @@ unused; kiosk.security sets that), and login throttling lives in :mod:`kiosk.aut
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from collections.abc import Callable
@@ -76,7 +77,8 @@ class MachinePrincipal:
 
 
 def _load_user(user_id: str) -> User | None:
-    kind, _, raw = user_id.partition(":")
+    kind, _, rest = user_id.partition(":")
+    raw, _, fingerprint = rest.partition(":")
     if kind != "user":
         return None
     try:
@@ -86,7 +88,9 @@ def _load_user(user_id: str) -> User | None:
     # its own short session: the request's session stays free for the view's own transaction
     with get_db().sessions() as session:
         user = session.get(User, uid)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not hmac.compare_digest(fingerprint, user.login_fingerprint()):
+        return None  # disabled, or the password changed since this login
+    return user
 
 
 def bearer_secret(req: Any) -> str | None:

@@ -69,6 +69,11 @@ def test_next_parameter_cannot_redirect_off_site(app: Flask, client: FlaskClient
     assert resp.headers["Location"] == "/"
     resp = client.post("/login?next=//evil.example/x", data={"username": "siti", "password": PASSWORD})
     assert resp.headers["Location"] == "/"
+    for sneaky in ("/%5Cevil.example", "/%5C%5Cevil.example", "/%09/evil.example"):  # "/\\host", "/<tab>/host"
+        resp = client.post(f"/login?next={sneaky}", data={"username": "siti", "password": PASSWORD})
+        assert resp.headers["Location"] == "/", sneaky
+    resp = client.post("/login?next=/status", data={"username": "siti", "password": PASSWORD})
+    assert resp.headers["Location"] == "/status"
 
 
 def test_account_rules(app: Flask) -> None:

@@ -8,9 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
 
+import fertilizer
 from kiosk.cli import cli
+from tests.fertilizer.world import REF
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +30,12 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[st
     }
     for k, v in values.items():
         monkeypatch.setenv(k, v)
+    engine = sa.create_engine(db_url)
+    try:
+        with Session(engine) as session, session.begin():  # KIOS-001 and KIOS-002 are registered kiosks
+            fertilizer.add_reference(session, REF)
+    finally:
+        engine.dispose()
     return values
 
 
@@ -38,6 +48,9 @@ def test_user_add_list_disable(env: dict[str, str]) -> None:
     assert "a long enough password" not in r.output
     r = runner.invoke(cli, ["user", "add", "budi2", "--role", "operator", "--password-stdin"], input="a long enough password\n")
     assert r.exit_code == 1 and "kiosk" in r.output
+    r = runner.invoke(cli, ["user", "add", "budi3", "--role", "operator", "--kiosk", "KIOS-404", "--password-stdin"],
+                      input="a long enough password\n")
+    assert r.exit_code == 1 and "KIOS-404" in r.output  # an operator's kiosk must be registered
     r = runner.invoke(cli, ["user", "list"])
     assert "budi" in r.output and "active" in r.output
     r = runner.invoke(cli, ["user", "disable", "budi"])

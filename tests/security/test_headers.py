@@ -45,16 +45,16 @@ def test_headers_on_pages_api_answers_static_files_and_errors(secure_app: Flask)
     supervisor = person(secure_app, Role.SUPERVISOR)
     anonymous = secure_app.test_client()
     answers = {
-        "login page": anonymous.get("/login"),
-        "authenticated page": supervisor.get("/supervisor/exceptions"),
-        "public API answer": anonymous.get("/api/v1/openapi.json"),
-        "authenticated API answer": supervisor.get("/api/v1/checkouts"),
-        "API refusal": anonymous.get("/api/v1/checkouts"),
-        "error page": anonymous.get("/no/such/page"),
-        "error envelope": supervisor.get("/api/v1/no-such-thing"),
+        "login page": (anonymous.get("/login"), 200),
+        "authenticated page": (supervisor.get("/supervisor/exceptions"), 200),
+        "public API answer": (anonymous.get("/api/v1/openapi.json"), 200),
+        "authenticated API answer": (supervisor.get("/api/v1/checkouts"), 200),
+        "API refusal": (anonymous.get("/api/v1/checkouts"), 401),
+        "error page": (anonymous.get("/no/such/page"), 404),
+        "error envelope": (supervisor.get("/api/v1/no-such-thing"), 404),
     }
-    for what, response in answers.items():
-        assert response.status_code in (200, 401, 404), (what, response.status_code)
+    for what, (response, status) in answers.items():
+        assert response.status_code == status, (what, response.status_code)
         _check_common(response, what)
         assert response.headers["Cache-Control"] == "no-store", what
         assert "Strict-Transport-Security" not in response.headers, what  # not in production
