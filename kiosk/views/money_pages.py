@@ -37,6 +37,7 @@ from kiosk.money.schema import ReceiptPrint, SaleReversal
 from kiosk.views import nav
 from kiosk.views import operator as swipe  # its receipt-state words; imported first so "Swipe" leads the nav
 from kiosk.wiring import services
+from ledger.schema import journals as ledger_journals
 
 bp = Blueprint("money_pages", __name__, url_prefix="/money")
 O, S, AD, AU = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR
@@ -155,10 +156,14 @@ def topup() -> ResponseReturnValue:
 
 def _sales(session: Session, kiosk: str, day: date) -> tuple[list[dict[str, Any]], int]:
     start, end = eod.wita_window(day)
+    # the day of a sale is the day its journal posted, as for the end of day and the same-day reversal
+    posted = ledger_journals.c.finalized_at
     where = (CheckoutRow.kiosk_code == kiosk, CheckoutRow.state == State.COMPLETED,
-             CheckoutRow.created_at >= start, CheckoutRow.created_at < end)
-    total = session.scalar(sa.select(sa.func.count()).select_from(CheckoutRow).where(*where)) or 0
-    rows = session.scalars(sa.select(CheckoutRow).where(*where).order_by(CheckoutRow.created_at.desc()).limit(SHOWN)).all()
+             ledger_journals.c.id == CheckoutRow.journal_id, posted >= start, posted < end)
+    total = session.scalar(sa.select(sa.func.count()).select_from(CheckoutRow).join(
+        ledger_journals, ledger_journals.c.id == CheckoutRow.journal_id).where(*where)) or 0
+    rows = session.scalars(sa.select(CheckoutRow).join(ledger_journals, ledger_journals.c.id == CheckoutRow.journal_id)
+                           .where(*where).order_by(posted.desc()).limit(SHOWN)).all()
     reversals = {r.checkout_id: r for r in session.scalars(
         sa.select(SaleReversal).where(SaleReversal.checkout_id.in_([r.id for r in rows])))} if rows else {}
     keys = services().keys()

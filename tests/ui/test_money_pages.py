@@ -261,7 +261,8 @@ def test_copy_then_a_supervisor_reverses_the_sale_and_reconciles(world: KioskWor
         sv.get_by_role("link", name="Deposit BPJS").click()
         sv.get_by_label("Hari (WIB)").fill(today_wib)
         sv.get_by_role("button", name="Tampilkan").click()
-        assert sv.locator("#no-run").is_visible()
+        sv.wait_for_url(f"**day={today_wib}*")
+        sv.locator("#no-run").wait_for(state="visible")
         sv.get_by_role("button", name="Rekonsiliasi hari ini sekarang").click()
         sv.locator("#run-counts").wait_for(timeout=30_000)
         assert int(sv.locator('#run-counts [data-k="matched"]').inner_text()) >= 1  # the month paid in the sale
