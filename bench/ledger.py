@@ -7,7 +7,10 @@ random from 55,289 at one kiosk. Clients are separate processes (no shared GIL),
 connection, each journal in its own transaction through ``ledger.run_in_transaction``.
 
 * PostgreSQL: against ``pgbench`` TPC-B-like (scale 10) on a scratch database of the same server,
-  same client count, same run, both over TCP to 127.0.0.1.
+  same client count, same run, both over TCP to 127.0.0.1. With 4 and 16 clients it also runs
+  each client at a kiosk of its own (``pg_ratio_kiosks_c*``): every journal locks its kiosk's two
+  stock accounts and BPJS deposit until COMMIT, so one kiosk's journals queue on those rows,
+  while pgbench spreads its clients over 10 branches.
 * SQLite (WAL, synchronous=FULL): against a plain ``sqlite3`` script doing the same writes on a
   copy of the same database (journal row, 8 legs, 9 sink-delta rows, one entry row, the limited
   accounts' counters with the limit as a WHERE guard), in the same run.
@@ -54,30 +57,37 @@ KG = 50
 CONTRIBUTION, FEE = 16_800, 1_260  # one month; 7.5 % agent fee
 D, N = L.Limit.DEBITS_MUST_NOT_EXCEED_CREDITS, L.Limit.NONE
 
-KIOSK_ACCOUNTS = (
-    ("src:idr", L.IDR, N), ("src:urea", UREA, N), ("src:npk", NPK, N), ("sales:KIOS-001", L.IDR, N),
-    ("redeemed:UREA", UREA, N), ("redeemed:NPK", NPK, N), ("stock:KIOS-001:UREA", UREA, D),
-    ("stock:KIOS-001:NPK", NPK, D), ("sold:KIOS-001:UREA", UREA, N), ("sold:KIOS-001:NPK", NPK, N),
-    ("bpjs:collection", L.IDR, N), ("bpjs:host", L.IDR, N), ("deposit:KIOS-001", L.IDR, D),
+KIOSKS = tuple(f"KIOS-{n:03d}" for n in range(1, max(CLIENTS) + 1))  # the headline runs use the first only
+SHARED_ACCOUNTS = (
+    ("src:idr", L.IDR, N), ("src:urea", UREA, N), ("src:npk", NPK, N), ("redeemed:UREA", UREA, N),
+    ("redeemed:NPK", NPK, N), ("bpjs:collection", L.IDR, N), ("bpjs:host", L.IDR, N),
     ("fee:receivable", L.IDR, N), ("fee:agent", L.IDR, N),
 )
+
+
+def kiosk_accounts(kiosk: str) -> tuple[tuple[str, str, L.Limit], ...]:
+    """One kiosk's own accounts: its sales, its stock and sold kilograms, its BPJS deposit."""
+    return (
+        (f"sales:{kiosk}", L.IDR, N), (f"stock:{kiosk}:UREA", UREA, D), (f"stock:{kiosk}:NPK", NPK, D),
+        (f"sold:{kiosk}:UREA", UREA, N), (f"sold:{kiosk}:NPK", NPK, N), (f"deposit:{kiosk}", L.IDR, D),
+    )
 
 
 def farmer_keys(i: int) -> tuple[str, str, str]:
     return f"card:F{i:05d}", f"quota:F{i:05d}:UREA:2026-MT1", f"quota:F{i:05d}:NPK:2026-MT1"
 
 
-def redemption_legs(acc: dict[str, Any], i: int) -> list[tuple[Any, Any, str, int]]:
-    """(debit, credit, asset, amount) of one redemption by farmer ``i``."""
+def redemption_legs(acc: dict[str, Any], i: int, kiosk: str = KIOSKS[0]) -> list[tuple[Any, Any, str, int]]:
+    """(debit, credit, asset, amount) of one redemption by farmer ``i`` at ``kiosk``."""
     card, q_urea, q_npk = (acc[k] for k in farmer_keys(i))
     return [
-        (card, acc["sales:KIOS-001"], L.IDR, KG * HET["UREA"] + KG * HET["NPK"]),
+        (card, acc[f"sales:{kiosk}"], L.IDR, KG * HET["UREA"] + KG * HET["NPK"]),
         (q_urea, acc["redeemed:UREA"], UREA, KG),
-        (acc["stock:KIOS-001:UREA"], acc["sold:KIOS-001:UREA"], UREA, KG),
+        (acc[f"stock:{kiosk}:UREA"], acc[f"sold:{kiosk}:UREA"], UREA, KG),
         (q_npk, acc["redeemed:NPK"], NPK, KG),
-        (acc["stock:KIOS-001:NPK"], acc["sold:KIOS-001:NPK"], NPK, KG),
+        (acc[f"stock:{kiosk}:NPK"], acc[f"sold:{kiosk}:NPK"], NPK, KG),
         (card, acc["bpjs:collection"], L.IDR, CONTRIBUTION),
-        (acc["deposit:KIOS-001"], acc["bpjs:host"], L.IDR, CONTRIBUTION),
+        (acc[f"deposit:{kiosk}"], acc["bpjs:host"], L.IDR, CONTRIBUTION),
         (acc["fee:receivable"], acc["fee:agent"], L.IDR, FEE),
     ]
 
@@ -85,19 +95,21 @@ def redemption_legs(acc: dict[str, Any], i: int) -> list[tuple[Any, Any, str, in
 # ---------------------------------------------------------------- set-up (through the ledger API)
 
 def set_up(url: str) -> dict[str, uuid.UUID]:
-    """Open and fund the accounts of one kiosk and FARMERS farmers; returns key -> account id."""
+    """Open and fund the accounts of KIOSKS and FARMERS farmers; returns key -> account id."""
     migrate.upgrade(url)
     engine = create_engine(url)
     now = datetime.now(UTC)
     acc: dict[str, uuid.UUID] = {}
     try:
         with sessionmaker(engine)() as s, s.begin():
-            specs = [L.AccountSpec(k, k.split(":")[0], a, lim, "KIOS-001") for k, a, lim in KIOSK_ACCOUNTS]
+            specs = [L.AccountSpec(k, k.split(":")[0], a, lim, None) for k, a, lim in SHARED_ACCOUNTS]
+            specs += [L.AccountSpec(k, k.split(":")[0], a, lim, kiosk) for kiosk in KIOSKS for k, a, lim in kiosk_accounts(kiosk)]
             acc.update({a.key: a.id for a in L.open_accounts(s, specs, now=now)})
-            stock = [L.Leg(acc["src:urea"], acc["stock:KIOS-001:UREA"], UREA, 10**12),
-                     L.Leg(acc["src:npk"], acc["stock:KIOS-001:NPK"], NPK, 10**12),
-                     L.Leg(acc["src:idr"], acc["deposit:KIOS-001"], L.IDR, 10**15)]
-            L.submit(s, L.JournalSpec("bench-stock", L.JournalKind.STOCK_RECEIPT, stock), now=now)
+            for kiosk in KIOSKS:
+                stock = [L.Leg(acc["src:urea"], acc[f"stock:{kiosk}:UREA"], UREA, 10**12),
+                         L.Leg(acc["src:npk"], acc[f"stock:{kiosk}:NPK"], NPK, 10**12),
+                         L.Leg(acc["src:idr"], acc[f"deposit:{kiosk}"], L.IDR, 10**15)]
+                L.submit(s, L.JournalSpec(f"bench-stock-{kiosk}", L.JournalKind.STOCK_RECEIPT, stock), now=now)
         for start in range(0, FARMERS, 5000):
             with sessionmaker(engine)() as s, s.begin():
                 part = range(start, min(FARMERS, start + 5000))
@@ -121,7 +133,7 @@ def _funding(acc: dict[str, uuid.UUID], i: int) -> L.JournalSpec:
 
 # ---------------------------------------------------------------- clients (one process each)
 
-def ledger_client(url: str, acc: dict[str, Any], worker: int, start_at: float, stop_at: float, out: Any) -> None:
+def ledger_client(url: str, acc: dict[str, Any], worker: int, start_at: float, stop_at: float, out: Any, kiosk: str) -> None:
     engine = create_engine(url, pool_size=1, pool_pre_ping=False)
     sessions = sessionmaker(engine)
     rng = random.Random(worker)
@@ -129,9 +141,9 @@ def ledger_client(url: str, acc: dict[str, Any], worker: int, start_at: float, s
 
     def one(n: int) -> None:
         i = rng.randrange(FARMERS)
-        legs = [L.Leg(d, c, a, m) for d, c, a, m in redemption_legs(acc, i)]
+        legs = [L.Leg(d, c, a, m) for d, c, a, m in redemption_legs(acc, i, kiosk)]
         spec = L.JournalSpec(f"bench-{worker}-{n}-{uuid.uuid4().hex[:8]}", L.JournalKind.REDEMPTION, legs,
-                             kiosk="KIOS-001", farmer=f"F-{i:05d}")
+                             kiosk=kiosk, farmer=f"F-{i:05d}")
         L.run_in_transaction(sessions, lambda s: L.submit(s, spec, now=datetime.now(UTC)))
 
     for n in range(20):  # warm-up: connection, statement caches
@@ -160,13 +172,13 @@ def _backend_pid(engine: sa.Engine) -> list[int]:
         return [int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())]
 
 
-def raw_sqlite_client(path: str, acc: dict[str, Any], worker: int, start_at: float, stop_at: float, out: Any) -> None:
+def raw_sqlite_client(path: str, acc: dict[str, Any], worker: int, start_at: float, stop_at: float, out: Any, kiosk: str) -> None:
     """The same writes as one ledger redemption, as plain sqlite3 statements."""
     db = sqlite3.connect(path, isolation_level=None, timeout=30)
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
         db.execute(f"PRAGMA {pragma}")
     hexes = {k: v.hex for k, v in acc.items()}
-    sinks = [hexes[k] for k, _, lim in KIOSK_ACCOUNTS if lim is N and not k.startswith("src:")]
+    sinks = [hexes[k] for k, _, lim in (*SHARED_ACCOUNTS, *kiosk_accounts(kiosk)) if lim is N and not k.startswith("src:")]
     rng = random.Random(1000 + worker)
     done, cpu = 0, 0.0
     for n in range(-20, 10**9):
@@ -175,14 +187,14 @@ def raw_sqlite_client(path: str, acc: dict[str, Any], worker: int, start_at: flo
         if n == 0:
             time.sleep(max(0.0, start_at - time.time()))
             cpu = time.process_time()
-        _raw_journal(db, hexes, sinks, rng.randrange(FARMERS), f"raw-{worker}-{n}-{uuid.uuid4().hex[:8]}")
+        _raw_journal(db, hexes, sinks, rng.randrange(FARMERS), f"raw-{worker}-{n}-{uuid.uuid4().hex[:8]}", kiosk)
         done += n >= 0
     db.close()
     out.put((done, 0, time.process_time() - cpu, 0.0))
 
 
-def _raw_journal(db: sqlite3.Connection, acc: dict[str, str], sinks: list[str], i: int, key: str) -> None:
-    legs = redemption_legs(acc, i)
+def _raw_journal(db: sqlite3.Connection, acc: dict[str, str], sinks: list[str], i: int, key: str, kiosk: str) -> None:
+    legs = redemption_legs(acc, i, kiosk)
     jid, now = uuid.uuid4().hex, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     body = json.dumps({"id": jid, "key": key, "kind": "redemption", "legs": legs, "at": now}, sort_keys=True,
                       separators=(",", ":")).encode()
@@ -192,8 +204,8 @@ def _raw_journal(db: sqlite3.Connection, acc: dict[str, str], sinks: list[str], 
     db.execute("BEGIN IMMEDIATE")
     db.execute("SELECT id FROM ledger_journals WHERE idempotency_key = ?", (key,)).fetchone()
     db.execute("INSERT INTO ledger_journals (id, idempotency_key, body_sha256, kind, state, kiosk, farmer, memo, "
-               "created_at, finalized_at) VALUES (?, ?, ?, 'redemption', 'posted', 'KIOS-001', ?, '{}', ?, ?)",
-               (jid, key, "0" * 64, f"F-{i:05d}", now, now))
+               "created_at, finalized_at) VALUES (?, ?, ?, 'redemption', 'posted', ?, ?, '{}', ?, ?)",
+               (jid, key, "0" * 64, kiosk, f"F-{i:05d}", now, now))
     db.executemany("INSERT INTO ledger_legs VALUES (?, ?, ?, ?, ?, ?)", [(jid, x, *leg) for x, leg in enumerate(legs)])
     db.executemany("INSERT INTO ledger_sink_deltas VALUES (?, ?, 0, 0, 1, 0, 0)", [(s, jid) for s in sinks])
     db.execute("INSERT INTO ledger_entries VALUES (?, 'journal.submitted', ?, ?, ?)", (uuid.uuid4().hex, jid, body, now))
@@ -218,14 +230,16 @@ def process_cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def run_clients(target: Callable[..., None], first_arg: str, acc: dict[str, Any], clients: int) -> tuple[float, float, float]:
+def run_clients(target: Callable[..., None], first_arg: str, acc: dict[str, Any], clients: int,
+                *, kiosks: int = 1) -> tuple[float, float, float]:
     """(journals per second, client CPU µs and PostgreSQL backend CPU µs per journal) of
-    ``clients`` processes running ``target`` for SECONDS."""
+    ``clients`` processes running ``target`` for SECONDS; client ``w`` sells at kiosk
+    ``w mod kiosks`` (1: every client at the same kiosk, the headline figures)."""
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start_at = time.time() + 3.0 + 0.25 * clients  # after every process has started and warmed up
     stop_at = start_at + SECONDS
-    procs = [ctx.Process(target=target, args=(first_arg, acc, w, start_at, stop_at, out)) for w in range(clients)]
+    procs = [ctx.Process(target=target, args=(first_arg, acc, w, start_at, stop_at, out, KIOSKS[w % kiosks])) for w in range(clients)]
     for p in procs:
         p.start()
     results = [out.get(timeout=SECONDS + 120) for _ in procs]
@@ -298,6 +312,10 @@ def bench_postgres() -> dict[str, float]:
             figures[f"pgbench_server_cpu_us_c{clients}"] = round(bench_server, 1)
             figures[f"pg_client_cpu_us_c{clients}"] = round(client_cpu, 1)
             figures[f"pg_server_cpu_us_c{clients}"] = round(server_cpu, 1)
+            if clients > 1:  # the same, each client at its own kiosk: no hot row shared by all
+                jps, _, _ = run_clients(ledger_client, url, acc, clients, kiosks=clients)
+                figures[f"pg_journals_per_s_kiosks_c{clients}"] = round(jps, 1)
+                figures[f"pg_ratio_kiosks_c{clients}"] = round(jps / tps, 3)
     finally:
         for name in (ledger_db, pgbench_db):
             _pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -340,6 +358,8 @@ def _table(figures: dict[str, float]) -> str:
     rows += [f"{c:>8} {f('pgbench_tps', c, '>12.0f')} {f('pg_journals_per_s', c, '>14.0f')} {f('pg_ratio', c, '>6.2f')}   "
              f"{f('sqlite3_raw_per_s', c, '>13.0f')} {f('sqlite_journals_per_s', c, '>18.0f')} {f('sqlite_ratio', c, '>6.2f')}"
              for c in CLIENTS]
+    rows += [f"{c:>8} {'':>12} {f('pg_journals_per_s_kiosks', c, '>14.0f')} {f('pg_ratio_kiosks', c, '>6.2f')}   "
+             "(PostgreSQL, each client at its own kiosk)" for c in CLIENTS if c > 1]
     rows.append("CPU µs per transaction: client process / its PostgreSQL backend")
     rows += [f"{c:>8}   pgbench {f('pgbench_client_cpu_us', c, '.0f')} / {f('pgbench_server_cpu_us', c, '.0f')}   "
              f"ledger {f('pg_client_cpu_us', c, '.0f')} / {f('pg_server_cpu_us', c, '.0f')}   "

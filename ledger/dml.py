@@ -161,7 +161,8 @@ def add_to_counters(conn: sa.Connection, deltas: Iterable[tuple[uuid.UUID, Seque
 _SET_COUNTERS = ", ".join(f"{c} = a.{c} + v.{c}" for c in COUNTERS)
 
 
-# PostgreSQL: a whole new journal in one statement. ``l`` locks the limited accounts in ascending id
+# PostgreSQL, the careful path's write (after a precheck in Python; ``_PG_SUBMIT`` below is the usual
+# path): a whole new journal in one statement. ``l`` locks the limited accounts in ascending id
 # order (FOR NO KEY UPDATE, in its ORDER BY); ``ok`` checks every limit on the locked counters plus
 # this journal's changes (the rule of ``ledger.rules.shortfall``, in SQL) and that none is closed;
 # only then is the journal row inserted (ON CONFLICT DO NOTHING: a concurrent twin wins), and only
@@ -198,6 +199,71 @@ _PG_ONE_STATEMENT = sa.text(
     + ", ".join(f"l.{c}, u.{c}" for c in COUNTERS)
     + " FROM l LEFT JOIN u ON u.id = l.id"
 )
+
+
+# PostgreSQL: a new journal in one statement with no read before it (``journals.submit`` tries this
+# first). It reads every account the legs name (``a``, no lock), locks the limited ones in ascending
+# id order (``l``), and writes only if everything the careful path checks in Python holds (``ok``):
+# every account exists and is open, every leg's asset is both its accounts' asset, no limit is
+# crossed on the locked counters. Each of those would otherwise fail a constraint (aborting the
+# transaction) or need a named error, so when any fails nothing is written and the caller takes the
+# careful path (precheck, named error) in the same transaction. The split into limited accounts
+# (counters) and unlimited ones (sink deltas) is made here from ``limit_flag``, which never changes.
+# The first output row is the status (inserted, fine); the others are the limited accounts' new
+# counters, with what a ``Balance`` needs.
+_PG_SUBMIT = sa.text(
+    "WITH v AS MATERIALIZED (SELECT * FROM json_populate_recordset(NULL::ledger_accounts, :deltas)), "
+    "a AS MATERIALIZED (SELECT id, asset, limit_flag, closed_at FROM ledger_accounts "
+    "WHERE id IN (SELECT unnest(CAST(:ids AS uuid[])))), "
+    "l AS MATERIALIZED (SELECT id, limit_flag, closed_at, " + ", ".join(COUNTERS) + " FROM ledger_accounts "
+    "WHERE id IN (SELECT id FROM a WHERE limit_flag <> 'none') ORDER BY id FOR NO KEY UPDATE), "
+    "g AS MATERIALIZED (SELECT * FROM json_populate_recordset(NULL::ledger_legs, :legs)), "
+    "ok AS MATERIALIZED (SELECT (SELECT count(*) FROM a) = :n "
+    "AND NOT EXISTS (SELECT FROM a WHERE closed_at IS NOT NULL) "
+    "AND NOT EXISTS (SELECT FROM g JOIN a AS da ON da.id = g.debit_account_id JOIN a AS ca ON ca.id = g.credit_account_id "
+    "WHERE da.asset <> g.asset OR ca.asset <> g.asset) "
+    "AND (SELECT coalesce(bool_and(" + _GUARD + "), true) FROM l JOIN v ON v.id = l.id) AS fine), "
+    "j AS (INSERT INTO ledger_journals SELECT * FROM json_populate_record(NULL::ledger_journals, :journal) "
+    "WHERE (SELECT fine FROM ok) ON CONFLICT DO NOTHING RETURNING id), "
+    "lg AS (INSERT INTO ledger_legs SELECT g.* FROM g WHERE EXISTS (SELECT FROM j)), "
+    "d AS (INSERT INTO ledger_sink_deltas (account_id, journal_id, phase, " + ", ".join(COUNTERS) + ") "
+    "SELECT v.id, j.id, 0, " + ", ".join(f"v.{c}" for c in COUNTERS) + " FROM v JOIN a ON a.id = v.id "
+    "AND a.limit_flag = 'none' CROSS JOIN j), "
+    "e AS (INSERT INTO ledger_entries SELECT r.* FROM json_populate_recordset(NULL::ledger_entries, :entries) AS r "
+    "WHERE EXISTS (SELECT FROM j)), "
+    "u AS (UPDATE ledger_accounts AS x SET " + _SET_COUNTERS.replace("a.", "x.") + " FROM v, l "
+    "WHERE x.id = l.id AND v.id = l.id AND EXISTS (SELECT FROM j) "
+    "RETURNING x.id, x.asset, x.limit_flag, " + ", ".join(f"x.{c}" for c in COUNTERS) + ") "
+    "SELECT NULL::uuid AS id, (SELECT count(*) FROM j) > 0 AS inserted, (SELECT fine FROM ok) AS fine, "
+    "NULL::varchar AS asset, NULL::varchar AS limit_flag, " + ", ".join(f"NULL::bigint AS {c}" for c in COUNTERS)
+    + " UNION ALL SELECT id, NULL, NULL, asset, limit_flag, " + ", ".join(COUNTERS) + " FROM u"
+)
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What ``submit_in_one_statement`` did: ``inserted`` (False: refused, or a twin took the
+    key or id), ``fine`` (every check held) and, when inserted, the new state of each limited
+    account: (asset, limit_flag, debits_posted, credits_posted, debits_pending, credits_pending)."""
+
+    inserted: bool
+    fine: bool
+    limited: dict[uuid.UUID, tuple[str, str, int, int, int, int]]
+
+
+def submit_in_one_statement(conn: sa.Connection, journal_row: Mapping[str, Any], leg_rows: Sequence[Mapping[str, Any]],
+                            entry_rows: Sequence[Mapping[str, Any]], deltas: Sequence[tuple[uuid.UUID, Sequence[int]]]) -> SubmitOutcome:
+    """PostgreSQL: check and write a new journal in one statement (``_PG_SUBMIT``); ``deltas``
+    holds the counter changes of every account the legs name."""
+    ids = [str(k) for k, _ in deltas]
+    counters = [{"id": i, **dict(zip(COUNTERS, d, strict=True))} for i, (_, d) in zip(ids, deltas, strict=True)]
+    params = {
+        "deltas": json.dumps(counters, separators=(",", ":")), "ids": "{" + ",".join(ids) + "}", "n": len(ids),
+        "legs": rows_json(legs_table, leg_rows), "entries": rows_json(entries_table, entry_rows),
+        "journal": json.dumps(journal_row, separators=(",", ":"), default=_json_value),
+    }
+    status, *rows = conn.execute(_PG_SUBMIT, params).all()
+    return SubmitOutcome(bool(status.inserted), bool(status.fine), {r[0]: tuple(r[3:]) for r in rows})
 
 
 @dataclass(frozen=True)

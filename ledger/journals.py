@@ -1,17 +1,20 @@
 """Submitting journals (DESIGN §4). A service: the caller owns the session and its transaction;
 a refused journal raises before anything is written.
 
-One submit: build the journal, its rows and its audit entry (no database needed); one query for
-the idempotency key and the accounts with their counters; check accounts, assets and limits on
-those counters (``ledger.rules``): a refusal here has written nothing. Then write:
+One submit: build the journal, its rows and its audit entry (no database needed), then:
 
-* SQLite: BEGIN IMMEDIATE already made this transaction the only writer, so that first read is
-  current: insert the rows and add to the limited accounts' counters.
-* PostgreSQL: one statement locks the limited accounts in ascending id order, checks the limits
-  again on the locked counters and, only if they hold, writes the journal, legs, sink deltas and
-  entry and adds to the counters (``dml._PG_ONE_STATEMENT``): the hot rows stay locked for that
-  statement and the COMMIT only, and a journal refused there (a concurrent writer spent or closed
-  an account since the first read) has written nothing and gets its named error.
+* PostgreSQL, usually: **one statement** reads the accounts, locks the limited ones in ascending
+  id order, checks existence, open state, assets and limits on the locked counters and, only if
+  all hold, writes the journal, legs, sink deltas and entry and adds to the counters
+  (``dml._PG_SUBMIT``). Nothing is read before it, so a journal costs one round trip between
+  BEGIN and COMMIT, and the hot rows stay locked for the rest of that statement and the COMMIT.
+* The careful path, on SQLite and on PostgreSQL when that statement refused (it then wrote
+  nothing, and raised nothing, so the transaction goes on): one query for the idempotency key and
+  the accounts with their counters; check accounts, assets and limits on them (``ledger.rules``),
+  raising the named error or replaying the first journal; then write. On SQLite, BEGIN IMMEDIATE
+  already made this transaction the only writer, so the read is current; on PostgreSQL the write
+  re-checks under the locks (``dml._PG_ONE_STATEMENT``), and a journal a concurrent writer outran
+  gets its named error from the locked counters.
 """
 
 from __future__ import annotations
@@ -86,9 +89,12 @@ def journal_row(journal: Journal, digest: str) -> dict[str, Any]:
     }
 
 
-def leg_rows(journal: Journal) -> list[dict[str, Any]]:
+def leg_rows(journal: Journal, *, text_ids: bool = False) -> list[dict[str, Any]]:
+    """The legs as rows; ``text_ids`` gives the ids as text, for JSON parameters (PostgreSQL)."""
+    ident: Any = str if text_ids else (lambda u: u)
+    journal_id = ident(journal.id)
     return [
-        {"journal_id": journal.id, "idx": i, "debit_account_id": leg.debit, "credit_account_id": leg.credit,
+        {"journal_id": journal_id, "idx": i, "debit_account_id": ident(leg.debit), "credit_account_id": ident(leg.credit),
          "asset": leg.asset, "amount": leg.amount}
         for i, leg in enumerate(journal.legs)
     ]
@@ -156,6 +162,12 @@ def submit(session: Session, spec: JournalSpec, *, now: datetime) -> JournalResu
         raise TypeError("submit takes a JournalSpec")
     p = prepare(spec, now)
     conn = session.connection()
+    if store.is_postgres(conn):
+        result = _submit_in_one_statement(session, conn, spec, p)
+        if result is not None:
+            return result
+    # SQLite; or PostgreSQL after the one statement refused: check again step by step, in the same
+    # transaction (nothing was written), and raise the named error, replay, or write after all.
     existing, facts, counters = _precheck(conn, spec)
     if existing is not None:
         return replayed(session, spec, p.digest, existing.id, existing.b, existing.a)
@@ -172,10 +184,25 @@ def submit(session: Session, spec: JournalSpec, *, now: datetime) -> JournalResu
         written = new if write.execute(conn, _insert_journal_row) else None
     if written is None:
         return _twin(session, spec, p)
-    new = written
-    journal = p.journal
+    _log_submitted(p.journal)
+    return JournalResult(p.journal.id, p.journal.state, balances_of(facts, written))
+
+
+def _submit_in_one_statement(session: Session, conn: sa.Connection, spec: JournalSpec, p: Prepared) -> JournalResult | None:
+    """PostgreSQL's usual path: check and write in one statement with no read before it
+    (``dml._PG_SUBMIT``). None when it refused (an unknown, closed or mismatched account, a limit,
+    or a key seen before): nothing was written and the careful path finds out which."""
+    deltas = [(k, (d.debits_posted, d.credits_posted, d.debits_pending, d.credits_pending)) for k, d in p.deltas.items()]
+    outcome = dml.submit_in_one_statement(conn, journal_row(p.journal, p.digest), leg_rows(p.journal, text_ids=True), [p.entry], deltas)
+    if outcome.inserted:
+        _log_submitted(p.journal)
+        new = {k: Balance(k, asset, Limit(flag), *c) for k, (asset, flag, *c) in outcome.limited.items()}
+        return JournalResult(p.journal.id, p.journal.state, new)
+    return _twin(session, spec, p) if outcome.fine else None
+
+
+def _log_submitted(journal: Journal) -> None:
     store.log.info("event=journal_submitted journal=%s kind=%s state=%s legs=%d", journal.id, journal.kind, journal.state, len(journal.legs))
-    return JournalResult(journal.id, journal.state, balances_of(facts, new))
 
 
 def _write_locked(conn: sa.Connection, write: dml.NewJournalWrite, limited: dict[uuid.UUID, Counters],
