@@ -19,7 +19,10 @@ from kiosk import create_app, migrate
 from ledger.storage import create_engine
 from tests.support.databases import PgDatabases, SqliteDatabases, find_postgres
 
-pytest_plugins = ["tests.support.browser_fixtures"]  # one Chromium for every browser test
+pytest_plugins = [
+    "tests.support.browser_fixtures",  # one Chromium for every browser test
+    "tests.support.stack_fixtures",  # the demo population once; a BPJS sandbox per end-to-end test
+]
 
 BACKENDS = ("sqlite", "postgresql")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -20,13 +20,12 @@ from typing import Any
 import pytest
 
 from kiosk.devstack import DeviceStack
-from kiosk.devstack.deck import ensure_issuer
 from kiosk.models import Role
-from tests.checkout.conftest import population, population_files  # noqa: F401  (fixtures)
 from tests.security.audit_cli import AuditCli
 from tests.security.scan import Secrets, read_logs, scan
 from tests.support.bpjs import running_sandbox
-from tests.support.kiosk_stack import DemoFarmer, KioskWorld, kiosk_world, pick, population_deck, staff
+from tests.support.kiosk_stack import DemoFarmer, KioskWorld, kiosk_world, pick, staff
+from tests.support.stack_fixtures import population_stack
 
 OUR_PACKAGES = ("kiosk", "ledger", "fertilizer", "bpjs_link", "card_reader", "firmware_stubs")
 WRONG_PIN = "135790"
@@ -63,14 +62,9 @@ def every_log() -> Iterator[Capture]:
 
 
 @pytest.fixture(scope="module")
-def debug_stack(tmp_path_factory: pytest.TempPathFactory, population_files: dict[str, Path]) -> Iterator[DeviceStack]:  # noqa: F811
+def debug_stack(tmp_path_factory: pytest.TempPathFactory, population_files: dict[str, Path]) -> Iterator[DeviceStack]:
     """A device stack of this module's own, its emulators logging at DEBUG."""
-    root = tmp_path_factory.mktemp("debug-stack")
-    keys, deck = root / "issuer", root / "deck"
-    keys.mkdir()
-    ensure_issuer(keys)
-    population_deck(deck, keys, population_files["cards"])
-    with DeviceStack(root / "run", deck, issuer_keys_dir=keys, log_level="DEBUG") as running:
+    with population_stack(tmp_path_factory, population_files, "debug-stack", log_level="DEBUG") as running:
         yield running
 
 
@@ -124,8 +118,8 @@ def _secrets(world: KioskWorld, stack: DeviceStack, bpjs: Any, everyone: list[De
 
 
 def test_no_pin_key_or_full_nik_in_any_log_or_output(every_log: Capture, debug_stack: DeviceStack,
-                                                     population: list[DemoFarmer], db_url: str,  # noqa: F811
-                                                     population_files: dict[str, Path], tmp_path: Path,  # noqa: F811
+                                                     population: list[DemoFarmer], db_url: str,
+                                                     population_files: dict[str, Path], tmp_path: Path,
                                                      capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     farmer = pick(population, "one_behind")
     debug_stack.remove_card(wait=True)

@@ -12,47 +12,17 @@ from typing import Any
 
 import pytest
 
-from fertilizer.generator import GeneratorConfig, write_csvs
 from kiosk.devstack import DeviceStack
-from kiosk.devstack.deck import ensure_issuer
-from tests.support.bpjs import SandboxHandle, running_sandbox
+from tests.support.bpjs import SandboxHandle
 from tests.support.browser import live_server
-from tests.support.kiosk_stack import (
-    POPULATION,
-    DemoFarmer,
-    KioskWorld,
-    demo_population,
-    kiosk_world,
-    population_deck,
-    today_wita,
-)
-
-
-@pytest.fixture(scope="session")
-def population_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return write_csvs(GeneratorConfig(farmers=POPULATION, as_of=today_wita()), tmp_path_factory.mktemp("population"))
-
-
-@pytest.fixture(scope="session")
-def population() -> list[DemoFarmer]:
-    return demo_population()
+from tests.support.kiosk_stack import KioskWorld, kiosk_world
+from tests.support.stack_fixtures import population_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, population_files: dict[str, Path]) -> Iterator[DeviceStack]:
-    root = tmp_path_factory.mktemp("ui-stack")
-    keys, deck = root / "issuer", root / "deck"
-    keys.mkdir()
-    ensure_issuer(keys)
-    population_deck(deck, keys, population_files["cards"])
-    with DeviceStack(root / "run", deck, issuer_keys_dir=keys) as running:
+    with population_stack(tmp_path_factory, population_files, "ui-stack") as running:
         yield running
-
-
-@pytest.fixture
-def bpjs(tmp_path: Path, population_files: dict[str, Path]) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path / "bpjs", seed=population_files["bpjs"]) as host:
-        yield host
 
 
 @pytest.fixture
