@@ -116,6 +116,11 @@ def _open_exceptions(session: Session, run: Reconciliation, lines: list[Line], n
     for line in lines:
         if line.status is Status.MATCHED:
             continue
+        if line.status is Status.MISSING_IN_LEDGER and line.ledger_state == "pending":
+            # BPJS booked it and our journal waits for the worker to POST it (a payment in flight, or
+            # today's): the checkout's own exception queue takes a journal stuck that long; a later
+            # run matches it. Shown on the line, no reconciliation exception.
+            continue
         exists = session.scalar(sa.select(ReconciliationException.id).where(
             ReconciliationException.request_id == line.request_id, ReconciliationException.kind == line.status.value))
         if exists is not None:

@@ -112,3 +112,24 @@ def test_the_worker_reconciles_yesterday_once_from_one_in_the_morning(small: Sma
     with small.sessions() as s:
         runs = list(s.scalars(sa.select(Reconciliation)))
     assert [(r.day, r.actor, r.host_count, r.missing_in_ledger) for r in runs] == [(DAY, "worker", 1, 1)]
+
+
+def test_a_payment_booked_at_bpjs_whose_journal_is_still_pending_opens_no_exception(small: SmallKiosk) -> None:
+    host = FakeBpjs()
+    noon = datetime.combine(DAY, time(12), WIB)
+    in_flight = str(uuid.uuid4())
+    host.book(DAY, in_flight, 16_800)
+    with small.sessions.begin() as s:  # the checkout's journal: PENDING until the worker sees the payment booked
+        acc = chart.kiosk_accounts(s, small.kiosk, now=noon)
+        legs = [Leg(acc.cash, acc.collection, IDR, 16_800), Leg(acc.deposit, acc.bpjs_host, IDR, 16_800)]
+        pending = ledger.submit(s, JournalSpec(f"paid:{in_flight}", JournalKind.CONTRIBUTION, legs, kiosk=small.kiosk,
+                                               remote_ref=in_flight, pending=True), now=noon)
+    first = reconcile.run(small.sessions, host, DAY, actor="spv", now=lambda: noon + timedelta(minutes=1))
+    assert [(ln.status.value, ln.ledger_state) for ln in first.lines] == [("missing_in_ledger", "pending")]
+    assert first.opened == 0
+    with small.sessions.begin() as s:
+        ledger.post(s, pending.journal_id, now=noon + timedelta(minutes=2))
+    later = reconcile.run(small.sessions, host, DAY, actor="spv", now=lambda: noon + timedelta(minutes=3))
+    assert [ln.status.value for ln in later.lines] == ["matched"] and later.opened == 0
+    with small.sessions() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ReconciliationException)) == 0
