@@ -41,7 +41,12 @@ class PinPadPort:
 
     def _use(self) -> PinPad:
         if self._pad is None:
-            self._pad = PinPad.open(self.path, self.baudrate)
+            pad = PinPad.open(self.path, self.baudrate)
+            try:  # a PIN entry left running by an agent that died would answer the next GET_PIN "busy"
+                pad.cancel()
+            except CardError as exc:  # no answer now: the GET_PIN that follows says what is wrong
+                log.info("event=pinpad.open_cancel_failed code=%s", exc.code)
+            self._pad = pad
         return self._pad
 
     def _failed(self, exc: CardError) -> None:

@@ -129,9 +129,14 @@ def _run_swipe_with_crash(world: KioskWorld, farmer: DemoFarmer, tmp: Path, poin
         cid = api.start()["id"]
         assert api.wait(cid, ("decided",))["state"] == "decided"
         world.stack.queue_pin(farmer.pin)
-        r = api.http.post(f"/api/v1/checkouts/{cid}/confirm", json={"lines": [{"product": "UREA", "kg": 50}], "tender": "card"},
-                          headers={"Idempotency-Key": f"c-{uuid.uuid4()}"})
-        assert r.status_code == 202, r.text
+        try:
+            r = api.http.post(f"/api/v1/checkouts/{cid}/confirm", json={"lines": [{"product": "UREA", "kg": 50}], "tender": "card"},
+                              headers={"Idempotency-Key": f"c-{uuid.uuid4()}"})
+            assert r.status_code == 202, r.text
+        except httpx.RemoteProtocolError:
+            # the swipe ran to the crash point (SIGKILL of the whole web process) before the 202 left it:
+            # a farmer whose PIN is typed at once and who owes nothing gets there in milliseconds
+            assert point == "journal_posted", point
         assert web.wait_exit(timeout=60) == -9, "the web process should have died at the crash point"
     finally:
         web.kill()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+import serial
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -22,9 +23,12 @@ from sqlalchemy.orm import Session
 from card_reader import CardError, CardRemoved, NotAuthentic, PinBlocked, ReaderUnavailable, WrongPin
 from card_reader.errors import DeviceBusy, PinEntryCancelled, PinEntryTimeout
 from card_reader.pin import PinBlock
+from card_reader.protocol import card as card_proto
+from card_reader.protocol import pinpad as pp
 from card_reader.session import EventKind, ReaderStatus, SessionEvent
 from card_reader.verify import AuthAnswer
 from kiosk.agent.client import AgentClient, PinOperation
+from kiosk.agent.devices import PinPadPort
 from kiosk.agent.operations import CardSigner, OpState, PinEntry, PinOperations, PinRequest
 from kiosk.agent.errors import AgentRefused, NoPrinter
 from kiosk.cards import highest_atc, new_challenge, verify_card_read, verify_transaction
@@ -35,6 +39,7 @@ from tests.support.devices import (  # noqa: F401
     IssuedCard,
     IssuerKit,
     PinPadProcess,
+    PtyPair,
     agent,
     card_emulator,
     card_emulator_process,
@@ -450,3 +455,32 @@ def test_a_removal_between_the_check_and_the_start_is_refused() -> None:
     with pytest.raises(CardRemoved):
         PinOperations(reader, pad).start(PinRequest(7, bytes(16), 1, "PIN", 60))
     assert not pad.entered.is_set()
+
+
+def test_a_pin_entry_left_on_the_pad_by_an_agent_that_died_does_not_block_the_next(pty_pair: PtyPair,
+                                                                                  pinpad: PinPadProcess) -> None:
+    orphan = serial.Serial(str(pty_pair.host), 9600, timeout=1)  # the dead agent's side of the line
+    orphan.write(pp.encode_frame(pp.get_pin(60, 1, "PIN")))
+    orphan.flush()
+    wait_for(lambda: pinpad.status()["state"] == "busy")
+    orphan.close()  # it died without a CANCEL: the pad still waits for that PIN
+    port = PinPadPort(str(pty_pair.host), 9600)  # the restarted agent's pad
+    outcome: dict[str, object] = {}
+
+    def enter() -> None:
+        try:
+            outcome["block"] = port.get_pin(10, 2, "PIN")
+        except CardError as exc:  # without the clean-up on open: DeviceBusy at once
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=enter)
+    thread.start()
+    try:
+        wait_for(lambda: "error" in outcome or (pinpad.status()["state"] == "busy" and pinpad.status()["amount"] == 2))
+        assert "error" not in outcome, outcome
+        pinpad.queue_pin("123456")  # the farmer types at the new prompt
+        thread.join(timeout=10)
+        assert outcome["block"].reveal() == card_proto.pin_block("123456")  # type: ignore[attr-defined]
+    finally:
+        thread.join(timeout=10)
+        port.close()
