@@ -9,7 +9,9 @@ checkpoints agree with each other while journals keep being written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,14 +19,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ledger.audit.db.store import CheckpointRow, SqlHashStore, all_checkpoints, checkpoint_or_latest
+from ledger.audit.db.store import CheckpointRow, SqlHashStore, all_checkpoints, checkpoint_or_latest, is_postgres
 from ledger.audit.errors import LogStateError
 from ledger.audit.tree import consistency_proof
 from ledger.schema import entries, seal
 from ledger.verify import format as fmt
 
 STREAM_ROWS = 5000
-WRITE_BUFFER = 1 << 20
+WRITES_AHEAD = 2
 
 _ENTRIES = (
     sa.select(seal.c.seq, seal.c.leaf_hash, entries.c.body)
@@ -58,15 +60,41 @@ def _write_checkpoints(conn: sa.Connection, path: Path, rows: list[CheckpointRow
             previous = row
 
 
+def _driver_rows(conn: sa.Connection, size: int) -> Iterator[Sequence[tuple[int, bytes, bytes]]]:
+    """The rows ``STREAM_ROWS`` at a time as the driver returns them (plain tuples; SQLAlchemy's Row
+    objects cost about a quarter of the export's time): a server-side cursor on PostgreSQL, SQLite's
+    lazy one, both on the session's own connection, so inside its transaction and its snapshot."""
+    compiled = _ENTRIES.compile(dialect=conn.dialect)
+    named = compiled.construct_params({"size": size})
+    params = tuple(named[k] for k in compiled.positiontup or ()) if compiled.positional else named
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor(name="ledger_audit_export") if is_postgres(conn) else driver.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while part := cursor.fetchmany(STREAM_ROWS):
+            yield part
+    finally:
+        cursor.close()
+
+
 def _write_entries(conn: sa.Connection, path: Path, size: int, progress: Callable[[int], None] | None) -> int:
+    """Rows are read and formatted here while a thread writes the previous chunks: ``write`` copies
+    into the kernel without holding the GIL, so that copy overlaps the reading. At most
+    ``WRITES_AHEAD`` chunks of ``STREAM_ROWS`` lines wait, in order (one thread)."""
     count = 0
-    stream = conn.execution_options(stream_results=True, yield_per=STREAM_ROWS)
-    with open(path, "wb", buffering=WRITE_BUFFER) as f:
-        for part in stream.execute(_ENTRIES, {"size": size}).partitions(STREAM_ROWS):
-            f.write(b"".join([fmt.entry_line(seq, bytes(leaf), bytes(body)) for seq, leaf, body in part]))
+    with open(path, "wb") as f, ThreadPoolExecutor(1, thread_name_prefix="export-write") as writer:
+        waiting: deque[Future[int]] = deque()
+        for part in _driver_rows(conn, size):
+            chunk = b"".join([fmt.entry_line(seq, bytes(leaf), bytes(body)) for seq, leaf, body in part])
+            waiting.append(writer.submit(f.write, chunk))
+            if len(waiting) > WRITES_AHEAD:
+                waiting.popleft().result()  # raises the writer's error, if any
             count += len(part)
             if progress is not None:
                 progress(len(part))
+        for done in waiting:
+            done.result()
     return count
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -11,11 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.audit import AuditError, LogVerificationError
+from ledger.audit import AuditError, LogVerificationError, LogVerifier, NoteVerifier
 from ledger.audit import db as audit_db
 from ledger.storage import create_engine
-from ledger.verify import decode_entry, verify_export
+from ledger.verify import Replay, decode_entry, verify_export
 from ledger.verify import format as fmt
+from ledger.verify.offline import read_lines
 from tests.ledger.audit.world import Booked, checkpoint, new_signer
 from tests.ledger.helpers import NOW
 from tests.support.databases import SqliteDatabases
@@ -170,8 +172,9 @@ def test_any_damage_to_the_entries_file_is_refused_by_name(export: Path, good: t
     else:
         damaged = original[:at] + original[at + 1 :]
     path.write_bytes(damaged)
-    with pytest.raises(LogVerificationError):
+    with pytest.raises(LogVerificationError) as caught:
         verify_export(export, vkey=good[1])
+    assert same_problem(caught.value, one_pass(export, good[1]))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -203,3 +206,102 @@ def test_only_canonical_entries_are_read(body: bytes) -> None:
     with pytest.raises(LogVerificationError) as caught:
         decode_entry(body, 3)
     assert caught.value.code == "entry_malformed" and caught.value.fields["seq"] == 3
+
+
+# --- the two passes report what one pass would -------------------------------------------------
+
+
+def one_pass(directory: Path, vkey: str) -> LogVerificationError | None:
+    """The oracle: the entries checked in one loop, tree then meaning for each line (the verifier
+    before it split the work in two passes); the first problem it meets, or None."""
+    path = directory / fmt.CHECKPOINTS
+    log = LogVerifier(NoteVerifier.from_vkey(vkey), [json.loads(x)["note"] for x in path.read_bytes().splitlines()])
+    replay = Replay()
+    try:
+        for number, line in read_lines(directory / fmt.ENTRIES, fmt.MAX_ENTRY_LINE):
+            seq, leaf, body = fmt.parse_entry_line(line, number)
+            log.add(body, seq=seq, leaf_hash=leaf)
+            replay.add(seq, decode_entry(body, seq))
+        log.finish()
+        replay.finish(lambda: ((s, decode_entry(fmt.parse_entry_line(x, n)[2], s))
+                               for n, x in read_lines(directory / fmt.ENTRIES, fmt.MAX_ENTRY_LINE) for s in [n - 1]))
+    except LogVerificationError as exc:
+        return exc
+    return None
+
+
+def same_problem(got: LogVerificationError, oracle: LogVerificationError | None) -> bool:
+    if oracle is None:  # every entry holds: only the manifest's counts can disagree
+        return got.code == "export_incomplete"
+    return (got.code, got.fields) == (oracle.code, oracle.fields)
+
+
+def relined(rows: list[bytes], i: int, body: bytes) -> None:
+    """Row ``i`` with a new body and the leaf hash recomputed for it (a forger's edit)."""
+    leaf = hashlib.sha256(b"\x00" + body).digest()
+    rows[i] = fmt.entry_line(i, leaf, body)
+
+
+def body_of(rows: list[bytes], i: int) -> bytes:
+    return fmt.parse_entry_line(rows[i].rstrip(b"\n"), i + 1)[2]
+
+
+def _damage(rows: list[bytes], how: str) -> None:
+    if how == "truncated":
+        rows[-1] = rows[-1][:-30]
+    elif how == "swapped":
+        rows[4], rows[5] = rows[5], rows[4]
+    elif how == "leaf_then_body":  # a wrong leaf hash on line 4, a non-canonical body on line 9: line 4 first
+        rows[3] = _flip_leaf(rows[3])
+        relined(rows, 8, body_of(rows, 8).replace(b'"v":1}', b'"v":1 }'))
+    elif how == "body_then_root":  # a non-canonical body, leaf recomputed: named there, not at the checkpoint
+        relined(rows, 6, b"{ " + body_of(rows, 6)[1:])
+    elif how == "bad_leg":  # a leg's asset changed, leaf recomputed: the meaning pass names it before the root
+        relined(rows, 15, body_of(rows, 15).replace(b'"asset":"IDR"', b'"asset":"KG:UREA"', 1))
+    elif how == "both_on_one_line":  # a body byte changed, leaf kept: both passes refuse line 6
+        rows[5] = rows[5].replace(b'"v":1}', b'"v":2}')
+    elif how == "over_long":
+        rows[2] = rows[2][:-2] + b" " * fmt.MAX_ENTRY_LINE + b"}\n"
+
+
+def _flip_leaf(row: bytes) -> bytes:
+    at = row.index(b'"leaf_hash":"') + len(b'"leaf_hash":"')
+    return row[:at] + (b"1" if row[at:at + 1] == b"0" else b"0") + row[at + 1:]
+
+
+DAMAGES = ["truncated", "swapped", "leaf_then_body", "body_then_root", "bad_leg", "both_on_one_line", "over_long"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_the_first_problem_in_file_order_is_named(export: Path, good: tuple[Path, str], how: str) -> None:
+    path = export / fmt.ENTRIES
+    rows = lines(path)
+    _damage(rows, how)
+    path.write_bytes(b"".join(rows))
+    oracle = one_pass(export, good[1])
+    assert oracle is not None
+    err = refused(export, good[1])
+    assert (err.code, err.fields) == (oracle.code, oracle.fields)
+    expected = {"truncated": "export_malformed", "swapped": "entry_out_of_order", "leaf_then_body": "leaf_hash_mismatch",
+                "body_then_root": "entry_malformed", "bad_leg": "journal_bad_leg",
+                "both_on_one_line": "leaf_hash_mismatch", "over_long": "export_malformed"}
+    assert err.code == expected[how]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [None, *DAMAGES])
+def test_the_passes_in_two_processes_report_the_same(export: Path, good: tuple[Path, str], how: str | None) -> None:
+    path = export / fmt.ENTRIES
+    rows = lines(path)
+    if how is not None:
+        _damage(rows, how)
+    path.write_bytes(b"".join(rows))
+    try:
+        alone = verify_export(export, vkey=good[1], parallel=False)
+    except LogVerificationError as exc:
+        with pytest.raises(LogVerificationError) as caught:
+            verify_export(export, vkey=good[1], parallel=True)
+        assert (caught.value.code, caught.value.fields) == (exc.code, exc.fields)
+    else:
+        assert how is None
+        assert verify_export(export, vkey=good[1], parallel=True) == alone
